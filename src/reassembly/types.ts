@@ -1,0 +1,110 @@
+// Reassembly stage contract: TCP segments become ordered byte streams per connection and direction.
+//
+// Call order for one connection handler: onData / onGap / onFin / onRst in stream order for each
+// direction (the two directions interleave in capture order), then exactly one onClose.
+
+export type Direction = 'c2s' | 's2c';
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+/** Where a run of stream bytes came from. */
+export interface SegmentRef {
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+export interface ConnectionInfo {
+  /** Stable id within one capture: 1-based, in order of first packet. */
+  id: number;
+  client: Endpoint;
+  server: Endpoint;
+  interfaceIndex: number;
+  interfaceName?: string;
+  /** True when the SYN was seen; otherwise client/server were guessed (ports, first payload). */
+  startSeen: boolean;
+  clientIsn?: number;
+  serverIsn?: number;
+  /** Per-direction IP/TCP fingerprints from the first packet seen in that direction. */
+  clientTtl?: number;
+  serverTtl?: number;
+  clientMss?: number;
+  serverMss?: number;
+  clientWindow?: number;
+  serverWindow?: number;
+  firstFrame: number;
+  firstTs: SegmentRef;
+  vlan?: number[];
+}
+
+/** One in-order run of bytes in a direction. `bytes` is a copy or a view valid during the callback only. */
+export interface StreamChunk {
+  dir: Direction;
+  /** Offset of bytes[0] within this direction's stream (0 = first byte after the SYN, or first seen). */
+  offset: number;
+  bytes: Uint8Array;
+  /** The frame whose segment carried these bytes (the first carrier, if retransmitted). */
+  ref: SegmentRef;
+}
+
+export interface StreamGap {
+  dir: Direction;
+  offset: number;
+  /** Number of bytes never captured. */
+  length: number;
+  /** The frame after which the gap was detected. */
+  ref: SegmentRef;
+}
+
+export interface TcpEnd {
+  dir: Direction;
+  kind: 'fin' | 'rst';
+  ref: SegmentRef;
+}
+
+export interface ConnectionStats {
+  packets: number;
+  retransmissions: number;
+  overlaps: number;
+  outOfOrder: number;
+  gaps: number;
+  gapBytes: number;
+  duplicatesAcrossInterfaces: number;
+  bytesC2s: number;
+  bytesS2c: number;
+  /** Out-of-order buffer limit was hit; data was given up as a gap. */
+  bufferLimitHits: number;
+}
+
+export interface ConnectionClose {
+  /** 'capture-end' when the capture ended with the connection still open. */
+  reason: 'fin' | 'rst' | 'capture-end' | 'evicted';
+  lastTs: SegmentRef;
+  stats: ConnectionStats;
+}
+
+/** A per-connection consumer (the SMTP parser is one). */
+export interface StreamHandler {
+  onData(chunk: StreamChunk): void;
+  onGap(gap: StreamGap): void;
+  onEnd(end: TcpEnd): void;
+  onClose(close: ConnectionClose): void;
+}
+
+/** Chooses a handler for each new connection, or null to ignore its payload. */
+export type HandlerFactory = (info: ConnectionInfo) => StreamHandler | null;
+
+export interface ReassemblyLimits {
+  /** Bytes held out of order per connection direction before giving up and declaring a gap. */
+  maxBufferedBytesPerDirection: number;
+  /** Connections tracked at once; the least recently active is evicted beyond this. */
+  maxConnections: number;
+}
+
+export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
+  maxBufferedBytesPerDirection: 4 * 1024 * 1024,
+  maxConnections: 100_000,
+};
