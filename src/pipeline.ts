@@ -1,0 +1,55 @@
+// Runs the stages in order over one capture: read -> decode -> reassemble -> SMTP sessions. One pass, front to back.
+
+import { readCapture, type ReadOptions } from './capture/read.js';
+import type { CaptureSummary, RawFrame } from './capture/types.js';
+import { decodeFrame } from './decode/index.js';
+import type { DecodeStats } from './decode/types.js';
+import { Reassembler } from './reassembly/reassembler.js';
+import type { ConnectionClose, ConnectionInfo, ReassemblyLimits } from './reassembly/types.js';
+import { createSmtpFactory } from './smtp/index.js';
+import type { SmtpLimits, SmtpSession } from './smtp/types.js';
+
+export interface PipelineOptions {
+  read?: ReadOptions;
+  reassembly?: Partial<ReassemblyLimits>;
+  smtp?: Partial<SmtpLimits>;
+  /** Stop after decoding (no reassembly, no SMTP): for `info` and benchmarks. */
+  decodeOnly?: boolean;
+}
+
+export interface PipelineResult {
+  capture: CaptureSummary;
+  decode: DecodeStats;
+  tcp: {
+    totals: Record<string, number>;
+    connections: ReadonlyArray<ConnectionInfo & { close?: ConnectionClose }>;
+  };
+  /** SMTP sessions in order of their connection's first packet, numbered 1..n. */
+  sessions: SmtpSession[];
+}
+
+export async function runPipeline(path: string, opts: PipelineOptions = {}): Promise<PipelineResult> {
+  const decode: DecodeStats = {};
+  const sessions: SmtpSession[] = [];
+  const smtp = opts.decodeOnly ? null : createSmtpFactory({ limits: opts.smtp, onSession: (s) => sessions.push(s) });
+  const reassembler = smtp ? new Reassembler(smtp, opts.reassembly) : null;
+  let tcpPackets = 0;
+  const onFrame = (f: RawFrame): void => {
+    const p = decodeFrame(f, decode);
+    if (p === null) return;
+    tcpPackets++;
+    reassembler?.push(p);
+  };
+  const capture = await readCapture(path, onFrame, opts.read);
+  reassembler?.finish();
+  if (smtp) await smtp.drain();
+  sessions.sort((a, b) => a.connectionId - b.connectionId);
+  sessions.forEach((s, i) => (s.id = i + 1));
+  decode['tcp-packets'] = tcpPackets;
+  return {
+    capture,
+    decode,
+    tcp: { totals: reassembler ? reassembler.totals : {}, connections: reassembler ? reassembler.connections() : [] },
+    sessions,
+  };
+}
