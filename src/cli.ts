@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// Entry point: yargs wiring only. Commands return data; reporters render it; only this file prints results and exits.
+
+import { writeFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { InputError } from './capture/types.js';
+import { EXIT, UsageError } from './util/errors.js';
+import { TOOL } from './util/version.js';
+import { escapeTerminal } from './util/escape.js';
+import { info } from './commands/info.js';
+import { renderInfoText } from './report/info-text.js';
+import { sessions } from './commands/sessions.js';
+import { renderSessionsText, sessionsJson } from './report/sessions-text.js';
+import { replay } from './commands/replay.js';
+import { replayHeader, replayLine } from './report/replay-text.js';
+import { exportMessages } from './commands/export.js';
+
+/** What a command handler hands back to the entry point. */
+interface Outcome {
+  exitCode: number;
+}
+
+const EXIT_CODES_HELP = `Exit codes: 0 healthy or no SMTP, 1 misconfigured or at-risk, 2 input or usage error (also a damaged capture), 3 inconclusive.`;
+
+function useColor(): boolean {
+  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+}
+
+function emit(text: string, output?: string): void {
+  if (output) writeFileSync(output, text);
+  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function json(doc: unknown): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** A damaged capture keeps what was read, and says where reading stopped, on stderr. */
+function warnDamage(capture: { path: string; error: { message: string; offset: number; unit: 'byte' | 'line' } | null }): boolean {
+  if (!capture.error) return false;
+  const where = capture.error.unit === 'line' ? `line ${capture.error.offset}` : `byte offset ${capture.error.offset}`;
+  process.stderr.write(`splice-doctor: ${escapeTerminal(capture.path)}: ${escapeTerminal(capture.error.message)} at ${where} (packets before it were analysed)\n`);
+  return true;
+}
+
+const limitOptions = (y: Argv) =>
+  y
+    .option('max-message-bytes', { type: 'number', describe: 'message bytes kept in memory per message for MIME parsing', default: 2 * 1024 * 1024 })
+    .option('max-line', { type: 'number', describe: 'longest SMTP line kept before a line-too-long event', default: 64 * 1024 })
+    .option('max-buffer', { type: 'number', describe: 'out-of-order bytes buffered per connection direction', default: 4 * 1024 * 1024 })
+    .option('max-connections', { type: 'number', describe: 'TCP connections tracked at once', default: 100_000 })
+    .option('max-decompressed', { type: 'number', describe: 'largest decompressed size of a gzip capture, in bytes', default: 64 * 1024 ** 3 });
+
+type LimitArgs = { maxMessageBytes: number; maxLine: number; maxBuffer: number; maxConnections: number; maxDecompressed: number };
+
+function pipelineOptions(a: LimitArgs) {
+  return {
+    read: { maxDecompressedBytes: a.maxDecompressed },
+    reassembly: { maxBufferedBytesPerDirection: a.maxBuffer, maxConnections: a.maxConnections },
+    smtp: { maxMessageBytes: a.maxMessageBytes, maxLineBytes: a.maxLine },
+  };
+}
+
+let outcome: Outcome = { exitCode: EXIT.ok };
+
+async function runInfo(a: { captures: string[]; format: string }): Promise<Outcome> {
+  const results = await info(a.captures);
+  if (a.format === 'json') emit(json(results.length === 1 ? results[0] : results));
+  else emit(renderInfoText(results));
+  for (const r of results) {
+    if (r.error) {
+      const unit = (r.error as { unit?: string }).unit === 'line' ? 'line' : 'byte offset';
+      process.stderr.write(`splice-doctor: ${escapeTerminal(r.path)}: ${escapeTerminal(r.error.message)}${r.error.offset !== undefined ? ` at ${unit} ${r.error.offset}` : ''}\n`);
+    }
+  }
+  return { exitCode: results.some((r) => r.error) ? EXIT.input : EXIT.ok };
+}
+
+async function runSessions(a: LimitArgs & { capture: string; format: string; export?: string }): Promise<Outcome> {
+  const r = await sessions(a.capture, pipelineOptions(a));
+  emit(a.format === 'json' ? json(sessionsJson(r)) : renderSessionsText(r));
+  if (a.export) {
+    const written = await exportMessages(a.capture, a.export, pipelineOptions(a));
+    process.stderr.write(`splice-doctor: wrote ${written.length} message(s) to ${escapeTerminal(a.export)}\n`);
+  }
+  return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
+}
+
+async function runReplay(a: LimitArgs & { capture: string; session?: number; speed?: number }): Promise<Outcome> {
+  const r = await replay(a.capture, { ...pipelineOptions(a), session: a.session });
+  const speed = a.speed && a.speed > 0 ? a.speed : 0;
+  for (const s of r.sessions) {
+    process.stdout.write(`${replayHeader(s)}\n`);
+    let prev: { tsSec: number; tsNsec: number } | undefined;
+    for (const l of s.lines) {
+      if (speed && prev) {
+        const wait = ((l.tsSec - prev.tsSec) * 1000 + (l.tsNsec - prev.tsNsec) / 1e6) / speed;
+        if (wait > 0) await new Promise((res) => setTimeout(res, Math.min(wait, 60_000)));
+      }
+      prev = l;
+      process.stdout.write(`${replayLine(s, l)}\n`);
+    }
+  }
+  if (!r.sessions.length) process.stdout.write('no SMTP session in this capture\n');
+  return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
+}
+
+export function buildCli(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('splice-doctor')
+    .usage('$0 <command> [options]\n\nDiagnoses FortiGate SMTP splice aborts that reach a host-based antivirus proxy, from packet captures\n(pcap, pcapng, gzip, FortiGate `diagnose sniffer packet` text).')
+    .command(
+      'info <captures..>',
+      'summarise captures the way capinfos does',
+      (y) => y.positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files' })
+        .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' }),
+      async (a) => { outcome = await runInfo(a as never); },
+    )
+    .command(
+      'sessions <capture>',
+      'list the SMTP sessions of a capture',
+      (y) => limitOptions(y.positional('capture', { type: 'string', demandOption: true, describe: 'capture file' })
+        .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' })
+        .option('export', { type: 'string', describe: 'write each message as an .eml file into this folder' })),
+      async (a) => { outcome = await runSessions(a as never); },
+    )
+    .command(
+      'replay <capture>',
+      'replay SMTP dialogues line by line, in time order',
+      (y) => limitOptions(y.positional('capture', { type: 'string', demandOption: true, describe: 'capture file' })
+        .option('session', { type: 'number', describe: 'only this session id (see `sessions`)' })
+        .option('speed', { type: 'number', describe: 'pace the replay in real time divided by N (default: no pacing)' })),
+      async (a) => { outcome = await runReplay(a as never); },
+    )
+    .demandCommand(1, 'Name a command; see --help.')
+    .strict()
+    .recommendCommands()
+    .epilogue(EXIT_CODES_HELP)
+    .help()
+    .alias('h', 'help')
+    .version(TOOL.version)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildCli(hideBin(process.argv)).parseAsync();
+    process.exitCode = outcome.exitCode;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`splice-doctor: ${e.message}\nRun 'splice-doctor --help' for usage.\n`);
+      process.exitCode = EXIT.input;
+    } else if (e instanceof InputError) {
+      const where = e.offset !== undefined ? ` (at ${e.offset})` : '';
+      const path = e.path ? `${escapeTerminal(e.path)}: ` : '';
+      process.stderr.write(`splice-doctor: ${path}${escapeTerminal(e.message)}${where}\n`);
+      process.exitCode = EXIT.input;
+    } else if (e && typeof e === 'object' && 'code' in e && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall) {
+      const err = e as NodeJS.ErrnoException;
+      process.stderr.write(`splice-doctor: ${escapeTerminal(err.path ?? '')}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a folder, not a capture file' : err.message}\n`);
+      process.exitCode = EXIT.input;
+    } else {
+      process.stderr.write(`splice-doctor: internal error (a bug; please report it with the capture if you can)\n${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = EXIT.bug;
+    }
+  }
+}
+
+await main();
