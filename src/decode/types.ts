@@ -23,7 +23,10 @@ export interface TcpPacket {
   interfaceIndex: number;
   interfaceName?: string;
   direction?: 'in' | 'out';
+  /** VLAN ids, outermost first (802.1ad / QinQ outer tag before the 802.1Q inner one). */
   vlan?: number[];
+  /** LINUX_SLL2 only: the capturing host's kernel interface index (not interfaceIndex, the capture's numbering). */
+  linkInterfaceIndex?: number;
   ipVersion: 4 | 6;
   src: string;
   dst: string;

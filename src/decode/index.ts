@@ -1,0 +1,164 @@
+// Decode stage entry: one RawFrame down through link, IP and TCP layers to a TcpPacket, or a counted reason.
+
+import type { RawFrame } from '../capture/types.js';
+import { ipv4ToString, ipv6ToString } from './address.js';
+import { decodeEthernet, type EthernetOut } from './ethernet.js';
+import { decodeIpv4, type Ipv4Out } from './ipv4.js';
+import { decodeIpv6, type Ipv6Out } from './ipv6.js';
+import {
+  ETHERTYPE_ARP,
+  ETHERTYPE_FORTINET_1,
+  ETHERTYPE_FORTINET_2,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+} from './layer.js';
+import { decodeNull } from './null.js';
+import { decodeRawIp } from './raw.js';
+import { decodeSll, sllDirection } from './sll.js';
+import { decodeSll2, type Sll2Out } from './sll2.js';
+import { decodeTcp, type TcpOut } from './tcp.js';
+import type { DecodeStats, TcpPacket } from './types.js';
+
+export { linkTypeName, isSupportedLinkType } from './linktypes.js';
+export { ipv4ToString, ipv6ToString } from './address.js';
+export type { DecodeStats, TcpPacket, TcpOptions } from './types.js';
+export { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from './types.js';
+
+// Scratch headers reused for every frame: decoding is synchronous, so one set per process is enough.
+const link: Sll2Out = { next: 0, proto: 0, vlan: undefined, packetType: -1, arphrd: 0, ifIndex: -1 };
+const ip4: Ipv4Out = { next: 0, proto: 0, addrOffset: 0, ttl: 0, id: 0, declaredEnd: 0, capturedEnd: 0 };
+const ip6: Ipv6Out = { next: 0, proto: 0, addrOffset: 0, hopLimit: 0, declaredEnd: 0, capturedEnd: 0, extCount: 0 };
+const tcp: TcpOut = {
+  next: 0, proto: 0, srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, headerLen: 0, options: {},
+  payloadEnd: 0, payloadMissing: 0, optionsTruncated: false, optionsMalformed: false,
+};
+
+function count(stats: DecodeStats, reason: string): null {
+  stats[reason] = (stats[reason] ?? 0) + 1;
+  return null;
+}
+
+function ipProtoReason(proto: number): string {
+  return proto === IPPROTO_UDP ? 'udp' : proto === IPPROTO_ICMP ? 'icmp' : proto === IPPROTO_ICMPV6 ? 'icmpv6' : 'ip-proto-other';
+}
+
+/**
+ * Decodes one captured frame down to TCP. Returns null, after counting the reason in `stats`, for anything that is
+ * not a usable TCP segment: 'unknown-link-type', 'arp', 'non-ip', 'udp', 'icmp', 'icmpv6', 'ip-proto-other',
+ * 'ipv4-fragment', 'ipv6-fragment', 'ipv6-ext-chain', 'bad-ip-version', 'bad-ipv4-header', 'bad-tcp-header' and
+ * 'truncated-<layer>'. Segments that are kept but odd are counted too: 'tcp-options-truncated',
+ * 'tcp-options-malformed'. Never throws; the only allocations are the result, its options, address strings, the
+ * VLAN list when tagged, and `payload`, a subarray view of frame.data (valid as long as frame.data is).
+ */
+export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | null {
+  const d = frame.data;
+  const end = d.length < frame.capLen ? d.length : frame.capLen;
+  const lt = frame.linkType;
+  let reason: string | null;
+  let direction = frame.direction;
+  let linkIfIndex: number | undefined;
+  link.vlan = undefined;
+  switch (lt) {
+    case 1:
+      reason = decodeEthernet(d, 0, end, link);
+      break;
+    case 113:
+      reason = decodeSll(d, 0, end, link);
+      if (reason === null && direction === undefined) direction = sllDirection(link.packetType);
+      break;
+    case 276:
+      reason = decodeSll2(d, 0, end, link);
+      if (reason === null) {
+        if (direction === undefined) direction = sllDirection(link.packetType);
+        linkIfIndex = link.ifIndex;
+      }
+      break;
+    case 0:
+    case 108:
+      reason = decodeNull(d, 0, end, link);
+      break;
+    case 12:
+    case 14:
+    case 101:
+    case 228:
+    case 229:
+      reason = decodeRawIp(d, 0, end, lt, link);
+      break;
+    default:
+      return count(stats, 'unknown-link-type');
+  }
+  if (reason !== null) return count(stats, reason);
+
+  const et = link.proto;
+  let ipVersion: 4 | 6;
+  let src: string;
+  let dst: string;
+  let ttl: number;
+  let ipId: number | undefined;
+  let ipNext: number;
+  let capturedEnd: number;
+  let declaredEnd: number;
+  if (et === ETHERTYPE_IPV4 || et === ETHERTYPE_FORTINET_1 || et === ETHERTYPE_FORTINET_2) {
+    reason = decodeIpv4(d, link.next, end, ip4);
+    if (reason !== null) return count(stats, reason);
+    if (ip4.proto !== IPPROTO_TCP) return count(stats, ipProtoReason(ip4.proto));
+    ipVersion = 4;
+    ipNext = ip4.next;
+    capturedEnd = ip4.capturedEnd;
+    declaredEnd = ip4.declaredEnd;
+    reason = decodeTcp(d, ipNext, capturedEnd, declaredEnd, tcp);
+    if (reason !== null) return count(stats, reason);
+    src = ipv4ToString(d, ip4.addrOffset);
+    dst = ipv4ToString(d, ip4.addrOffset + 4);
+    ttl = ip4.ttl;
+    ipId = ip4.id;
+  } else if (et === ETHERTYPE_IPV6) {
+    reason = decodeIpv6(d, link.next, end, ip6);
+    if (reason !== null) return count(stats, reason);
+    if (ip6.proto !== IPPROTO_TCP) return count(stats, ipProtoReason(ip6.proto));
+    ipVersion = 6;
+    ipNext = ip6.next;
+    capturedEnd = ip6.capturedEnd;
+    declaredEnd = ip6.declaredEnd;
+    reason = decodeTcp(d, ipNext, capturedEnd, declaredEnd, tcp);
+    if (reason !== null) return count(stats, reason);
+    src = ipv6ToString(d, ip6.addrOffset);
+    dst = ipv6ToString(d, ip6.addrOffset + 16);
+    ttl = ip6.hopLimit;
+    ipId = undefined;
+  } else {
+    return count(stats, et === ETHERTYPE_ARP ? 'arp' : 'non-ip');
+  }
+  if (tcp.optionsTruncated) count(stats, 'tcp-options-truncated');
+  if (tcp.optionsMalformed) count(stats, 'tcp-options-malformed');
+
+  // Same property order for every packet keeps the objects monomorphic for downstream code.
+  return {
+    frame: frame.frame,
+    tsSec: frame.tsSec,
+    tsNsec: frame.tsNsec,
+    interfaceIndex: frame.interfaceIndex,
+    interfaceName: frame.interfaceName,
+    direction,
+    vlan: link.vlan,
+    linkInterfaceIndex: linkIfIndex,
+    ipVersion,
+    src,
+    dst,
+    ttl,
+    ipId,
+    srcPort: tcp.srcPort,
+    dstPort: tcp.dstPort,
+    seq: tcp.seq,
+    ack: tcp.ack,
+    flags: tcp.flags,
+    window: tcp.window,
+    options: tcp.options,
+    payload: d.subarray(tcp.next, tcp.payloadEnd),
+    payloadMissing: tcp.payloadMissing,
+  };
+}
