@@ -56,6 +56,8 @@ export interface CaptureSummary {
   format: CaptureFormat;
   gzip: boolean;
   timestampKind: TimestampKind;
+  /** FortiGate sniffer text only: 'local' when captured with the `l` timestamp mode (device local time, zone unknown). */
+  timestampZone?: 'UTC' | 'local';
   /** Byte order of the file's headers, where the format has one ('mixed' for pcapng with sections of both). */
   byteOrder?: 'little' | 'big' | 'mixed';
   interfaces: CaptureInterface[];

@@ -1,0 +1,376 @@
+// Capture entry point: sniffs the format from content, streams the file (through gunzip if needed) into a push parser.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { PcapParser, pcapMagic } from './pcap.js';
+import { PCAPNG_SHB, PcapngParser } from './pcapng.js';
+import { FrameSink } from './sink.js';
+import { SnifferTextParser } from './sniffer-text.js';
+import { InputError, type CaptureError, type CaptureSummary, type RawFrame } from './types.js';
+
+export interface ReadOptions {
+  /** Stop (with a CaptureError) once a gzip stream has inflated to more than this; default 64 GiB. */
+  maxDecompressedBytes?: number;
+}
+
+export type SniffKind = 'pcap' | 'pcapng' | 'gzip' | 'sniffer-text' | 'unknown';
+
+const DEFAULT_MAX_DECOMPRESSED = 64 * 1024 ** 3;
+const READ_CHUNK = 1024 * 1024;
+const GUNZIP_CHUNK = 256 * 1024;
+/** Bytes gathered before sniffing: enough to see past a terminal log's login noise to the sniffer command. */
+const HEAD_BYTES = 16384;
+
+const BINARY_SIGNATURES: Array<[number[], string]> = [
+  [[0x50, 0x4b, 0x03, 0x04], 'a zip archive'],
+  [[0x50, 0x4b, 0x05, 0x06], 'an empty zip archive'],
+  [[0x25, 0x50, 0x44, 0x46], 'a PDF document'],
+  [[0x7f, 0x45, 0x4c, 0x46], 'an executable (ELF)'],
+  [[0x4d, 0x5a], 'a Windows executable'],
+  [[0x37, 0x7a, 0xbc, 0xaf], 'a 7-Zip archive'],
+  [[0x52, 0x61, 0x72, 0x21], 'a RAR archive'],
+  [[0x42, 0x5a, 0x68], 'a bzip2-compressed file (decompress it first)'],
+  [[0xfd, 0x37, 0x7a, 0x58, 0x5a], 'an xz-compressed file (decompress it first)'],
+  [[0x28, 0xb5, 0x2f, 0xfd], 'a zstd-compressed file (decompress it first)'],
+  [[0x73, 0x6e, 0x6f, 0x6f, 0x70, 0, 0, 0], 'a Solaris snoop capture (convert it to pcap with editcap)'],
+  [[0x47, 0x4d, 0x42, 0x55], 'a Microsoft Network Monitor capture (convert it to pcap with editcap)'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'a Microsoft Office document'],
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+];
+
+const SNIFFER_MARKERS =
+  /^0x[0-9a-fA-F]{4}[\t ]+[0-9a-fA-F]{2}|^[0-9a-fA-F]{6}\t ?[0-9a-fA-F]{2} |^\d+\.\d{6} \S|^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} \S|diag\w*\s+sni\w*\s+pa|^interfaces=\[/m;
+const MAIL_HEADER =
+  /^(?:From [^\s]+ |(?:Received|Return-Path|From|To|Cc|Subject|Date|Message-ID|MIME-Version|Delivered-To|Reply-To|DKIM-Signature|ARC-Seal|Authentication-Results|Content-Type|X-[\w-]+):)/i;
+
+function startsWith(b: Uint8Array, sig: number[]): boolean {
+  if (b.length < sig.length) return false;
+  for (let i = 0; i < sig.length; i++) if (b[i] !== sig[i]) return false;
+  return true;
+}
+
+function isTextLike(head: Uint8Array): boolean {
+  const n = Math.min(head.length, HEAD_BYTES);
+  if (n === 0) return false;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = head[i];
+    if (c === 0) return false;
+    // Control characters other than tab, LF, CR, FF, backspace and ESC (terminal logs carry the last two).
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 8 && c !== 27 && c !== 7) bad++;
+  }
+  return bad <= n / 100;
+}
+
+function textLooksLike(text: string): string {
+  const t = text.replace(/^\uFEFF/, '').trimStart();
+  if (MAIL_HEADER.test(t)) return 'an e-mail message (.eml)';
+  if (/^<(?:!doctype html|html)/i.test(t)) return 'an HTML page';
+  if (/^<\?xml/i.test(t)) return 'an XML document';
+  if (/^[{[]/.test(t)) return 'JSON text';
+  return 'a text file';
+}
+
+/** Format sniffing from the first bytes (content only, never the file name). */
+export function sniffFormat(head: Uint8Array): { kind: SniffKind; looksLike?: string } {
+  const r = sniff(head);
+  return r.looksLike ? { kind: r.kind, looksLike: r.looksLike } : { kind: r.kind };
+}
+
+function sniff(head: Uint8Array): { kind: SniffKind; looksLike?: string; text: boolean } {
+  if (head.length === 0) return { kind: 'unknown', looksLike: 'an empty file', text: false };
+  if (pcapMagic(head)) return { kind: 'pcap', text: false };
+  if (head.length >= 4 && head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a) {
+    return { kind: 'pcapng', text: false };
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return { kind: 'gzip', text: false };
+  for (const [sig, what] of BINARY_SIGNATURES) if (startsWith(head, sig)) return { kind: 'unknown', looksLike: what, text: false };
+  if (isTextLike(head)) {
+    const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, HEAD_BYTES)).toString('latin1');
+    // Terminal escapes and CRs would hide the line starts the markers look for.
+    // eslint-disable-next-line no-control-regex
+    const clean = text.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '');
+    if (SNIFFER_MARKERS.test(clean)) return { kind: 'sniffer-text', text: true };
+    return { kind: 'unknown', looksLike: textLooksLike(clean), text: true };
+  }
+  return { kind: 'unknown', looksLike: 'binary data of an unknown format', text: false };
+}
+
+type Parser = PcapParser | PcapngParser | SnifferTextParser;
+
+/** Everything after decompression: head gathering, sniffing, and the chosen push parser. */
+class Decoded {
+  readonly sink: FrameSink;
+  parser: Parser | null = null;
+  looksLike = '';
+  private head: Uint8Array[] = [];
+  private headLen = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly gzip: boolean,
+    onFrame: (f: RawFrame) => void,
+  ) {
+    this.sink = new FrameSink(onFrame);
+  }
+
+  get error(): CaptureError | null {
+    return this.parser?.error ?? null;
+  }
+
+  /** Feeds decoded bytes; throws InputError when the content is not a capture. */
+  feed(chunk: Uint8Array): void {
+    if (this.parser) {
+      this.parser.push(chunk);
+      return;
+    }
+    this.head.push(chunk);
+    this.headLen += chunk.length;
+    if (this.headLen >= HEAD_BYTES) this.start();
+  }
+
+  /** Starts the parser on the gathered head (if not yet started); used at the end and when gzip breaks early. */
+  start(): void {
+    if (this.parser) return;
+    const head = this.head.length === 1 ? this.head[0] : Buffer.concat(this.head);
+    this.head = [];
+    const what = this.gzip ? ' (after gzip decompression)' : '';
+    const s = sniff(head);
+    if (head.length === 0) throw new InputError(`${this.name}: empty file${what}`, this.name, 0);
+    if (s.kind === 'pcap') this.parser = new PcapParser(this.sink);
+    else if (s.kind === 'pcapng') this.parser = new PcapngParser(this.sink);
+    else if (s.kind === 'sniffer-text' || s.text) {
+      this.parser = new SnifferTextParser(this.sink);
+      this.looksLike = s.looksLike ?? '';
+    } else if (s.kind === 'gzip') {
+      throw new InputError(`${this.name}: gzip data inside gzip data is not supported: decompress it once first`, this.name, 0);
+    } else {
+      throw new InputError(`${this.name}: not a packet capture${what}: looks like ${s.looksLike}`, this.name, 0);
+    }
+    this.parser.push(head);
+  }
+
+  end(): void {
+    this.start();
+    const p = this.parser!;
+    p.end();
+    if (p instanceof SnifferTextParser && this.sink.packets === 0 && !p.error) {
+      if (p.headersWithoutHex > 0 && p.strongHeaders > 0) {
+        throw new InputError(
+          `${this.name}: FortiGate sniffer output without hex data${p.verbose ? ` (verbose ${p.verbose})` : ''}: capture again with verbose 6, e.g. diagnose sniffer packet any '<filter>' 6 0 a`,
+          this.name,
+        );
+      }
+      if (p.sawSnifferText) {
+        throw new InputError(`${this.name}: FortiGate sniffer output with no packets in it`, this.name);
+      }
+      throw new InputError(
+        `${this.name}: text file but not FortiGate sniffer output${this.looksLike && this.looksLike !== 'a text file' ? ` (looks like ${this.looksLike})` : ''}`,
+        this.name,
+      );
+    }
+  }
+}
+
+function waitFor(z: Gunzip, event: 'drain' | 'end'): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      z.off(event, done);
+      z.off('error', done);
+      z.off('close', done);
+      resolve();
+    };
+    z.once(event, done);
+    z.once('error', done);
+    z.once('close', done);
+  });
+}
+
+async function readFrom(
+  source: AsyncIterable<Uint8Array>,
+  name: string,
+  onFrame: (f: RawFrame) => void,
+  opts: ReadOptions,
+  destroy: () => void,
+): Promise<CaptureSummary> {
+  const limit = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED;
+  const hash = createHash('sha256');
+  let fileBytes = 0;
+  let rawHead: Uint8Array[] = [];
+  let rawHeadLen = 0;
+  let gzip: boolean | null = null;
+  let decoded: Decoded | null = null;
+  let gunzip: Gunzip | null = null;
+  let decompressed = 0;
+  let stopped = false; // no more decoding; keep hashing
+  let ownError: CaptureError | null = null;
+  let thrown: unknown = null;
+
+  const setupDecoder = (isGzip: boolean): void => {
+    gzip = isGzip;
+    decoded = new Decoded(name, isGzip, onFrame);
+    if (!isGzip) return;
+    const d = decoded;
+    const z = createGunzip({ chunkSize: GUNZIP_CHUNK });
+    gunzip = z;
+    z.on('data', (out: Buffer) => {
+      if (stopped) return;
+      decompressed += out.length;
+      try {
+        if (decompressed > limit) {
+          const keep = out.length - (decompressed - limit);
+          if (keep > 0) d.feed(out.subarray(0, keep));
+          if (!d.error) {
+            ownError = { message: `gzip data inflates to more than the ${limit}-byte limit; reading stopped there`, offset: limit, unit: 'byte' };
+          }
+          stopped = true;
+        } else {
+          d.feed(out);
+          if (d.error) stopped = true;
+        }
+      } catch (e) {
+        thrown = e;
+        stopped = true;
+      }
+      if (stopped) z.destroy();
+    });
+    z.on('error', (e: NodeJS.ErrnoException) => {
+      if (stopped) return;
+      stopped = true;
+      try {
+        d.start();
+      } catch (err) {
+        thrown = err;
+        return;
+      }
+      if (!d.error) {
+        const cut = e.code === 'Z_BUF_ERROR' || /unexpected end/i.test(e.message);
+        ownError = {
+          message: cut
+            ? `gzip stream cut short after ${fileBytes} compressed bytes (${decompressed} bytes inflated)`
+            : `damaged gzip data (${e.message}) within the first ${fileBytes} compressed bytes`,
+          offset: decompressed,
+          unit: 'byte',
+        };
+      }
+    });
+  };
+
+  const feedRaw = async (chunk: Uint8Array): Promise<void> => {
+    if (gzip === null) {
+      rawHead.push(chunk);
+      rawHeadLen += chunk.length;
+      if (rawHeadLen < 4) return;
+      const head = rawHead.length === 1 ? rawHead[0] : Buffer.concat(rawHead);
+      rawHead = [];
+      setupDecoder(head[0] === 0x1f && head[1] === 0x8b);
+      chunk = head;
+    }
+    if (stopped) return;
+    if (gunzip) {
+      const z: Gunzip = gunzip;
+      if (!z.write(chunk)) await waitFor(z, 'drain');
+    } else {
+      decoded!.feed(chunk);
+      if (decoded!.error) stopped = true;
+    }
+  };
+
+  try {
+    for await (const c of source) {
+      const chunk = c instanceof Uint8Array ? c : Buffer.from(c as ArrayBufferLike);
+      hash.update(chunk);
+      fileBytes += chunk.length;
+      if (thrown) break;
+      await feedRaw(chunk);
+      if (thrown) break;
+    }
+    if (!thrown && gzip === null) {
+      if (rawHeadLen === 0) throw new InputError(`${name}: empty file`, name, 0);
+      const head = Buffer.concat(rawHead);
+      rawHead = [];
+      setupDecoder(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b);
+      if (gunzip) {
+        const z: Gunzip = gunzip;
+        if (!z.write(head)) await waitFor(z, 'drain');
+      } else decoded!.feed(head);
+    }
+    if (!thrown && gunzip) {
+      const z: Gunzip = gunzip;
+      if (!stopped) {
+        z.end();
+        await waitFor(z, 'end');
+      }
+    }
+    if (thrown) throw thrown;
+    const d = decoded! as Decoded;
+    if (!stopped) d.end();
+    else if (!d.parser) d.start();
+    const p = d.parser!;
+    const error = p.error ?? ownError;
+    const sink = d.sink;
+    const summary: CaptureSummary = {
+      path: name,
+      format: p instanceof SnifferTextParser ? 'fortigate-sniffer' : p.format,
+      gzip: gzip === true,
+      timestampKind: p instanceof SnifferTextParser ? p.timestampKind : 'absolute',
+      interfaces: sink.interfaces,
+      linkTypes: sink.linkTypes,
+      packets: sink.packets,
+      fileBytes,
+      capturedBytes: sink.capturedBytes,
+      sha256: hash.digest('hex'),
+      error,
+      skipped: sink.skipped,
+    };
+    if (!(p instanceof SnifferTextParser)) summary.byteOrder = p.byteOrder;
+    else if (p.timestampZone) summary.timestampZone = p.timestampZone;
+    if (sink.packets > sink.untimed) {
+      summary.firstTs = { sec: sink.firstSec, nsec: sink.firstNsec };
+      summary.lastTs = { sec: sink.lastSec, nsec: sink.lastNsec };
+    }
+    return summary;
+  } catch (e) {
+    destroy();
+    const z = gunzip as Gunzip | null;
+    z?.destroy();
+    throw e;
+  }
+}
+
+/**
+ * Reads a capture front to back in bounded memory, calling onFrame synchronously for each packet in file order.
+ * Damage never throws: reading stops, summary.error = {message, offset, unit}, frames before it were delivered.
+ * Throws InputError (one line, naming the file and what it looks like) when nothing can be read at all.
+ */
+export async function readCapture(path: string, onFrame: (f: RawFrame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
+  try {
+    return await readFrom(stream, path, onFrame, opts, () => stream.destroy());
+  } catch (e) {
+    stream.destroy();
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && err.syscall) {
+      const why =
+        err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.code;
+      throw new InputError(`${path}: cannot read the file: ${why}`, path);
+    }
+    throw e;
+  }
+}
+
+/** Same from a byte stream (zip entries in triage); `name` is used in messages and as the summary's path. */
+export async function readCaptureStream(
+  stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+  name: string,
+  onFrame: (f: RawFrame) => void,
+  opts: ReadOptions = {},
+): Promise<CaptureSummary> {
+  const destroy = (): void => {
+    const s = stream as { destroy?: () => void };
+    if (typeof s.destroy === 'function') s.destroy();
+  };
+  return readFrom(stream as AsyncIterable<Uint8Array>, name, onFrame, opts, destroy);
+}
