@@ -1,7 +1,9 @@
 // Reassembly stage contract: TCP segments become ordered byte streams per connection and direction.
 //
-// Call order for one connection handler: onData / onGap / onFin / onRst in stream order for each
-// direction (the two directions interleave in capture order), then exactly one onClose.
+// Call order for one connection handler: onData / onGap / onEnd in stream order for each direction
+// (the two directions interleave in capture order), then exactly one onClose. Nothing is delivered
+// after onClose. A direction gets at most one onEnd('fin'); a RST gives one onEnd('rst') for the
+// direction that sent it, after both directions were flushed (buffered data delivered, holes as gaps).
 
 export type Direction = 'c2s' | 's2c';
 
@@ -40,7 +42,12 @@ export interface ConnectionInfo {
   vlan?: number[];
 }
 
-/** One in-order run of bytes in a direction. `bytes` is a copy or a view valid during the callback only. */
+/**
+ * One in-order run of bytes in a direction, from exactly one segment (never merged across frames).
+ * `bytes` is a view (into the capture reader's buffer or the reassembler's out-of-order buffer) that is
+ * valid during the onData call only: a handler that keeps bytes must copy them. The chunk object itself
+ * and its `ref` may be kept.
+ */
 export interface StreamChunk {
   dir: Direction;
   /** Offset of bytes[0] within this direction's stream (0 = first byte after the SYN, or first seen). */
@@ -77,6 +84,8 @@ export interface ConnectionStats {
   bytesS2c: number;
   /** Out-of-order buffer limit was hit; data was given up as a gap. */
   bufferLimitHits: number;
+  /** Retransmitted or overlapping segments whose bytes differ from the bytes already kept (first data wins). */
+  inconsistentOverlaps?: number;
 }
 
 export interface ConnectionClose {
@@ -94,7 +103,11 @@ export interface StreamHandler {
   onClose(close: ConnectionClose): void;
 }
 
-/** Chooses a handler for each new connection, or null to ignore its payload. */
+/**
+ * Chooses a handler for each new connection, or null to ignore its payload (it is still tracked and
+ * counted). Called once, at the connection's first packet; `info` is live: the reassembler fills the
+ * other direction's fingerprints and ISN when that direction's first packet arrives.
+ */
 export type HandlerFactory = (info: ConnectionInfo) => StreamHandler | null;
 
 export interface ReassemblyLimits {
@@ -102,6 +115,10 @@ export interface ReassemblyLimits {
   maxBufferedBytesPerDirection: number;
   /** Connections tracked at once; the least recently active is evicted beyond this. */
   maxConnections: number;
+  /** Two captures of one packet (same tuple, seq, ack, length, flags, IP id) closer than this count once. Default 50. */
+  duplicateWindowMs?: number;
+  /** Delivered bytes kept per direction to tell consistent from inconsistent retransmissions. Default 4096; 0 = off. */
+  overlapCheckBytes?: number;
 }
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
