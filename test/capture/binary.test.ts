@@ -225,10 +225,12 @@ describe('pcapng', () => {
         interfaces: [
           { linkType: 1, tsresol: 0x88 },
           { linkType: 1, tsresol: 0x9e, tsoffset: 1_000_000 },
+          { linkType: 1, tsresol: 9, tsoffset: -3600 },
         ],
         frames: [
           { tsSec: 1_519_128_000, tsNsec: 195_312_500, data, interfaceIndex: 0 },
           { tsSec: 1_700_000_000, tsNsec: 500_000_000, data, interfaceIndex: 1 },
+          { tsSec: 1_700_000_000, tsNsec: 999_999_999, data, interfaceIndex: 2 },
         ],
       },
     ]);
@@ -236,7 +238,8 @@ describe('pcapng', () => {
     assert.equal(s.error, null);
     assert.deepEqual([got[0].tsSec, got[0].tsNsec], [1_519_128_000, 195_312_500]);
     assert.deepEqual([got[1].tsSec, got[1].tsNsec], [1_700_000_000, 500_000_000]);
-    assert.deepEqual(s.interfaces.map((i) => i.tsResolution), ['2^-8', '2^-30']);
+    assert.deepEqual([got[2].tsSec, got[2].tsNsec], [1_700_000_000, 999_999_999]);
+    assert.deepEqual(s.interfaces.map((i) => i.tsResolution), ['2^-8', '2^-30', '10^-9']);
   });
 
   it('reads simple packet blocks (interface 0, no timestamp) and obsolete packet blocks', async () => {
