@@ -1,6 +1,9 @@
 // IPv4 dotted-quad and IPv6 RFC 5952 text forms, built with plain loops from the packet bytes.
 
 const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+/** Byte as hex without leading zero, and as two hex digits: a group is HEX[hi] + HEX2[lo] (or HEX[lo] when hi is 0). */
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16));
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function ipv4ToString(d: Uint8Array, o: number): string {
   return DEC[d[o]] + '.' + DEC[d[o + 1]] + '.' + DEC[d[o + 2]] + '.' + DEC[d[o + 3]];
@@ -36,7 +39,8 @@ export function ipv6ToString(d: Uint8Array, o: number): string {
       continue;
     }
     if (s.length > 0 && s.charCodeAt(s.length - 1) !== 58) s += ':';
-    s += ((d[o + 2 * i] << 8) | d[o + 2 * i + 1]).toString(16);
+    const hi = d[o + 2 * i];
+    s += hi === 0 ? HEX[d[o + 2 * i + 1]] : HEX[hi] + HEX2[d[o + 2 * i + 1]];
   }
   return s;
 }

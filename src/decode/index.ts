@@ -17,6 +17,7 @@ import {
   IPPROTO_UDP,
 } from './layer.js';
 import { decodeNull } from './null.js';
+import { decodePppoe, ETHERTYPE_PPPOE_SESSION } from './pppoe.js';
 import { decodeRawIp } from './raw.js';
 import { decodeSll, sllDirection } from './sll.js';
 import { decodeSll2, type Sll2Out } from './sll2.js';
@@ -48,7 +49,7 @@ function ipProtoReason(proto: number): string {
 
 /**
  * Decodes one captured frame down to TCP. Returns null, after counting the reason in `stats`, for anything that is
- * not a usable TCP segment: 'unknown-link-type', 'arp', 'non-ip', 'udp', 'icmp', 'icmpv6', 'ip-proto-other',
+ * not a usable TCP segment: 'unknown-link-type', 'arp', 'non-ip', 'fortinet-internal' (0x8890/0x8891 not carrying IPv4), 'udp', 'icmp', 'icmpv6', 'ip-proto-other',
  * 'ipv4-fragment', 'ipv6-fragment', 'ipv6-ext-chain', 'bad-ip-version', 'bad-ipv4-header', 'bad-tcp-header' and
  * 'truncated-<layer>'. Segments that are kept but odd are counted too: 'tcp-options-truncated',
  * 'tcp-options-malformed'. Never throws; the only allocations are the result, its options, address strings, the
@@ -93,7 +94,15 @@ export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | nu
   }
   if (reason !== null) return count(stats, reason);
 
-  const et = link.proto;
+  let et = link.proto;
+  if (et === ETHERTYPE_PPPOE_SESSION) {
+    reason = decodePppoe(d, link.next, end, link);
+    if (reason !== null) return count(stats, reason);
+    et = link.proto;
+  } else if ((et === ETHERTYPE_FORTINET_1 || et === ETHERTYPE_FORTINET_2) && link.next < end && d[link.next] >> 4 !== 4) {
+    // On an `any` capture these carry IPv4, but on HA ports 0x8890 is the FGCP heartbeat: only IPv4-looking data counts.
+    return count(stats, 'fortinet-internal');
+  }
   let ipVersion: 4 | 6;
   let src: string;
   let dst: string;

@@ -89,6 +89,31 @@ describe('ethernet', () => {
     assert.equal(decode(1, data).pkt?.src, '10.1.2.3');
   });
 
+  it('counts 0x8890 frames that do not carry IPv4 (FGCP heartbeat on HA ports) as fortinet-internal', () => {
+    const data = buildFrame('fgt-internal', V4);
+    data[14] = 0x29;
+    assert.deepEqual(decode(1, data).stats, { 'fortinet-internal': 1 });
+    assert.deepEqual(decode(1, data.subarray(0, 14)).stats, { 'truncated-ipv4': 1 });
+  });
+
+  it('decodes IPv4 and IPv6 in PPPoE sessions and counts PPP control traffic', () => {
+    for (const spec of [V4, V6]) {
+      const ip = buildIpTcp(spec);
+      const eth = buildFrame('ethernet', spec).subarray(0, 12);
+      const ppp = spec === V4 ? 0x0021 : 0x0057;
+      const len = ip.length + 2;
+      const frame = new Uint8Array([...eth, 0x88, 0x64, 0x11, 0x00, 0x12, 0x34, len >> 8, len & 255, ppp >> 8, ppp & 255, ...ip]);
+      const { pkt, stats } = decode(1, frame);
+      assert.deepEqual(stats, {});
+      assert.equal(pkt?.src, spec.src === V4.src ? '10.1.2.3' : '2001:db8::10');
+      assert.equal(text(pkt!.payload), 'EHLO example.org\r\n');
+      frame[21] = 0x21;
+      frame[20] = 0xc0; // LCP
+      assert.deepEqual(decode(1, frame).stats, { 'non-ip': 1 });
+      assert.deepEqual(decode(1, frame.subarray(0, 19)).stats, { 'truncated-pppoe': 1 });
+    }
+  });
+
   it('counts ARP, other EtherTypes and 802.3 length frames', () => {
     const data = buildFrame('ethernet', V4);
     data[12] = 0x08;
