@@ -1,0 +1,56 @@
+// `config` command: read a FortiGate configuration backup and cross-check its SMTP policies (data only, never exits).
+
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../capture/types.js';
+import { analyzeParsed, type ConfigReport } from '../config/analyze.js';
+import { parseConfig } from '../config/parse.js';
+import { parseIp } from '../config/match.js';
+
+/** Largest backup accepted; real ones are a few MB. */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+export interface ConfigCommandOptions {
+  /** Mail server IP as seen in the capture or given by the user (IPv4 or IPv6). */
+  mailServer?: string;
+}
+
+/**
+ * Read and analyse one backup. Throws InputError (one line, with the line number where known) when the file cannot be
+ * read or holds no FortiOS configuration; damage after a readable start is reported as a `config.truncated` finding.
+ */
+export async function configCommand(path: string, opts: ConfigCommandOptions = {}): Promise<ConfigReport> {
+  if (opts.mailServer !== undefined && !parseIp(opts.mailServer)) {
+    throw new InputError(`--mail-server: "${opts.mailServer.slice(0, 60)}" is not an IP address`);
+  }
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new InputError(`${path}: cannot read the configuration (${code})`, path);
+  }
+  if (buf.length > MAX_BYTES) throw new InputError(`${path}: ${buf.length} bytes is too large for a FortiOS configuration`, path);
+  return configFromText(buf, path, opts);
+}
+
+/** Same as configCommand for bytes already in memory (e.g. `analyze --fortigate-config`). */
+export function configFromText(buf: Uint8Array, path: string, opts: ConfigCommandOptions = {}): ConfigReport {
+  const nul = buf.indexOf(0);
+  if (nul !== -1) {
+    const line = lineOf(buf, nul);
+    throw new InputError(`${path}: line ${line}: binary data, not a FortiOS configuration text (encrypted backup?)`, path, line);
+  }
+  const text = new TextDecoder('utf-8').decode(buf);
+  const cfg = parseConfig(text);
+  if (cfg.statements === 0) {
+    const line = cfg.error?.line ?? 1;
+    throw new InputError(`${path}: line ${line}: no FortiOS configuration statements found (expected "config ..." blocks)`, path, line);
+  }
+  return analyzeParsed(cfg, opts);
+}
+
+function lineOf(buf: Uint8Array, end: number): number {
+  let n = 1;
+  for (let i = 0; i < end; i++) if (buf[i] === 0x0a) n++;
+  return n;
+}
