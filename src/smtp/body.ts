@@ -1,0 +1,243 @@
+// Message body mechanics: DATA end-of-data detection with dot-unstuffing, message hashing/retention, the wire-byte series.
+
+import { createHash, type Hash } from 'node:crypto';
+import type { SegmentRef } from '../reassembly/types.js';
+import type { BodyPoint as SmtpBodyPoint } from './types.js';
+
+const LF = 10;
+const CR = 13;
+const DOT = 46;
+const CR_BYTE = new Uint8Array([CR]);
+
+export interface ByteSink {
+  write(bytes: Uint8Array, start: number, end: number): void;
+}
+
+// DotDecoder states.
+const BOL = 0; // at the start of a line
+const MID = 1; // inside a line (also: position unknown after a gap)
+const DOT_ = 2; // a '.' at the start of a line, not yet resolved
+const DOTCR = 3; // '.' '\r' at the start of a line, not yet resolved
+
+/**
+ * Streaming DATA body reader (RFC 5321 4.5.2). Finds `<CRLF>.<CRLF>` (also `\n.\n`, `\r\n.\n`, `\n.\r\n`),
+ * removes the stuffed leading dot of lines, and passes unstuffed runs to the sink as views (no per-byte copies).
+ * The message includes the line break before the terminating '.'.
+ */
+export class DotDecoder {
+  private state = BOL;
+  /** Bytes of the body as sent (dot-stuffed), excluding the terminating '.' line; includes gap lengths. */
+  wire = 0;
+  /** Unstuffed message bytes handed to the sink. */
+  bytes = 0;
+  /** Bytes of an unresolved '.' or '.\r' at a line start (not yet counted in `wire`). */
+  private pending = 0;
+
+  constructor(private readonly sink: ByteSink) {}
+
+  /** Bytes missing from the capture: the body continues at an unknown line position. */
+  gap(length: number): void {
+    this.wire += this.pending + length;
+    this.pending = 0;
+    this.state = MID;
+  }
+
+  /**
+   * Consumes b[from..]. Returns the index just after the end-of-data line, or -1 when all bytes were body.
+   */
+  feed(b: Uint8Array, from: number): number {
+    const end = b.length;
+    let i = from;
+    let run = from;
+    let state = this.state;
+    while (i < end) {
+      if (state === MID) {
+        const j = b.indexOf(LF, i);
+        if (j < 0) {
+          i = end;
+          break;
+        }
+        i = j + 1;
+        state = BOL;
+      } else if (state === BOL) {
+        if (b[i] === DOT) {
+          this.emit(b, run, i);
+          this.pending = 1;
+          state = DOT_;
+          i++;
+          run = i;
+        } else {
+          state = MID;
+        }
+      } else if (state === DOT_) {
+        const c = b[i];
+        if (c === LF) {
+          return this.finish(i + 1);
+        } else if (c === CR) {
+          this.pending = 2;
+          state = DOTCR;
+          i++;
+          run = i;
+        } else {
+          // A stuffed dot: dropped from the message, counted on the wire.
+          this.wire += 1;
+          this.pending = 0;
+          state = MID;
+          run = i;
+        }
+      } else {
+        // DOTCR
+        if (b[i] === LF) {
+          return this.finish(i + 1);
+        }
+        // '.' '\r' then something else: the dot was stuffed, the CR is message content.
+        this.wire += 2;
+        this.pending = 0;
+        this.emitConst(CR_BYTE);
+        state = MID;
+        run = i;
+      }
+    }
+    this.state = state;
+    if (state === BOL || state === MID) this.emit(b, run, end);
+    return -1;
+  }
+
+  private finish(next: number): number {
+    this.pending = 0;
+    this.state = BOL;
+    return next;
+  }
+
+  private emit(b: Uint8Array, s: number, e: number): void {
+    if (e <= s) return;
+    this.wire += e - s;
+    this.bytes += e - s;
+    this.sink.write(b, s, e);
+  }
+
+  private emitConst(b: Uint8Array): void {
+    this.bytes += b.length;
+    this.sink.write(b, 0, b.length);
+  }
+}
+
+export interface SinkResult {
+  sha256: string;
+  prefixSha256: string;
+  retained: Uint8Array;
+  truncated: boolean;
+  /** Unstuffed bytes hashed (the bytes before the first gap). */
+  hashedBytes: number;
+}
+
+const PREFIX_BYTES = 4096;
+
+/** Hashes the unstuffed message (whole and first 4096 bytes) and keeps its first `maxBytes` for MIME parsing. */
+export class MessageSink implements ByteSink {
+  private readonly hash: Hash = createHash('sha256');
+  private readonly prefix: Hash = createHash('sha256');
+  private prefixLen = 0;
+  private buf: Uint8Array;
+  private len = 0;
+  private hashed = 0;
+  /** Bytes offered after the retention limit was reached. */
+  overflow = false;
+  private stopped = false;
+  private result?: SinkResult;
+
+  constructor(private readonly maxBytes: number) {
+    this.buf = new Uint8Array(Math.min(maxBytes, 16 * 1024));
+  }
+
+  write(b: Uint8Array, s: number, e: number): void {
+    if (this.stopped || e <= s) return;
+    const view = b.subarray(s, e);
+    this.hash.update(view);
+    this.hashed += view.length;
+    if (this.prefixLen < PREFIX_BYTES) {
+      const n = Math.min(PREFIX_BYTES - this.prefixLen, view.length);
+      this.prefix.update(n === view.length ? view : view.subarray(0, n));
+      this.prefixLen += n;
+    }
+    if (this.len < this.maxBytes) {
+      const n = Math.min(this.maxBytes - this.len, view.length);
+      if (this.len + n > this.buf.length) {
+        let cap = this.buf.length * 2 || 1024;
+        while (cap < this.len + n) cap *= 2;
+        const nb = new Uint8Array(Math.min(cap, this.maxBytes));
+        nb.set(this.buf.subarray(0, this.len));
+        this.buf = nb;
+      }
+      this.buf.set(n === view.length ? view : view.subarray(0, n), this.len);
+      this.len += n;
+      if (n < view.length) this.overflow = true;
+    } else {
+      this.overflow = true;
+    }
+  }
+
+  /** A gap: later bytes are not part of the hash (which covers the captured prefix only). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get finished(): boolean {
+    return this.result !== undefined;
+  }
+
+  finish(): SinkResult {
+    if (this.result) return this.result;
+    this.stopped = true;
+    const retained = this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
+    this.buf = new Uint8Array(0);
+    this.result = {
+      sha256: this.hash.digest('hex'),
+      prefixSha256: this.prefix.digest('hex'),
+      retained,
+      truncated: this.overflow,
+      hashedBytes: this.hashed,
+    };
+    return this.result;
+  }
+}
+
+export const MAX_BODY_POINTS = 512;
+
+/**
+ * Cumulative wire bytes per frame, at most MAX_BODY_POINTS points: every `stride`-th frame point is kept and the
+ * stride doubles (keeping every other point) when full; the first and the latest point are always exact.
+ */
+export class PointSeries {
+  private readonly kept: SmtpBodyPoint[] = [];
+  private stride = 1;
+  private count = 0;
+  private tail?: SmtpBodyPoint;
+
+  mark(ref: SegmentRef, bytes: number): void {
+    const t = this.tail;
+    if (t && t.frame === ref.frame) {
+      t.bytes = bytes;
+      return;
+    }
+    if (t && t.bytes === bytes) return;
+    const p: SmtpBodyPoint = { frame: ref.frame, tsSec: ref.tsSec, tsNsec: ref.tsNsec, bytes };
+    if (this.count % this.stride === 0) {
+      if (this.kept.length >= MAX_BODY_POINTS - 1) {
+        let w = 0;
+        for (let r = 0; r < this.kept.length; r += 2) this.kept[w++] = this.kept[r];
+        this.kept.length = w;
+        this.stride *= 2;
+      }
+      if (this.count % this.stride === 0) this.kept.push(p);
+    }
+    this.count++;
+    this.tail = p;
+  }
+
+  points(): SmtpBodyPoint[] {
+    const out = this.kept.slice();
+    if (this.tail && out[out.length - 1] !== this.tail) out.push(this.tail);
+    return out.map((p) => ({ frame: p.frame, tsSec: p.tsSec, tsNsec: p.tsNsec, bytes: p.bytes }));
+  }
+}

@@ -1,0 +1,56 @@
+// SMTP stage entry: a HandlerFactory for the Reassembler that emits one SmtpSession per SMTP connection.
+
+import type { HandlerFactory } from '../reassembly/types.js';
+import { SmtpConnection, type SessionSink } from './session.js';
+import { DEFAULT_SMTP_LIMITS, type SmtpLimits, type SmtpSession } from './types.js';
+
+export type { SmtpSession, SmtpLimits } from './types.js';
+export { SMTP_EVENTS, SMTP_EVENT_BY_NAME, type SmtpEventSpec } from './events.js';
+export { EICAR } from './mime.js';
+
+export interface SmtpOptions {
+  limits?: Partial<SmtpLimits>;
+  onSession: (s: SmtpSession) => void;
+}
+
+/**
+ * Returns a HandlerFactory for the Reassembler. Each connection gets a handler that detects SMTP by content (not
+ * port); a connection that is not SMTP is dropped after at most 4 KiB per direction. onSession is called once per
+ * SMTP connection, from onClose or, when MIME parses are pending, after they finish — always in onClose order.
+ * drain() resolves when every pending parse has finished and its session was emitted (it rejects with the first
+ * error thrown by onSession).
+ */
+export function createSmtpFactory(opts: SmtpOptions): HandlerFactory & { drain(): Promise<void> } {
+  const limits: SmtpLimits = { ...DEFAULT_SMTP_LIMITS, ...opts.limits };
+  let chain: Promise<void> = Promise.resolve();
+  let queued = 0;
+  let failure: { error: unknown } | undefined;
+  const sink: SessionSink = {
+    emit(session, parses) {
+      if (parses.length === 0 && queued === 0) {
+        opts.onSession(session);
+        return;
+      }
+      queued++;
+      chain = chain
+        .then(() => Promise.all(parses))
+        .then(() => opts.onSession(session))
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => {
+          queued--;
+        });
+    },
+  };
+  const factory: HandlerFactory = (info) => new SmtpConnection(info, limits, sink);
+  const drain = async (): Promise<void> => {
+    while (queued > 0) await chain;
+    if (failure) {
+      const f = failure;
+      failure = undefined;
+      throw f.error;
+    }
+  };
+  return Object.assign(factory, { drain });
+}

@@ -1,0 +1,107 @@
+// MIME facts of a retained message (postal-mime): header fields, attachments with hashes, EICAR, AV headers, excerpt.
+
+import { createHash } from 'node:crypto';
+import PostalMime, { type Address, type Email } from 'postal-mime';
+import type { Attachment, MessageInfo } from './types.js';
+
+export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+const EICAR_BYTES = Buffer.from(EICAR, 'latin1');
+const EXCERPT_BYTES = 2048;
+const AV_HEADER = /^x-(virus|amavis|spam-virus|antivirus|anti-virus|av-|scanned-by|clam|sophos|mcafee|kaspersky|symantec|trend|eset|f-secure|fortiguard|fortimail|ironport|scanmail|interscan)/i;
+const MAX_AV_HEADERS = 32;
+const MAX_HEADER_TEXT = 512;
+
+export interface MimeResult {
+  info: MessageInfo;
+  /** A short reason when the parser failed (never message content). */
+  error?: string;
+}
+
+function mailboxes(a: Address | Address[] | undefined): string[] {
+  if (!a) return [];
+  const list = Array.isArray(a) ? a : [a];
+  const out: string[] = [];
+  for (const x of list) {
+    if (x.group) for (const m of x.group) out.push(m.address || m.name);
+    else out.push(x.address || x.name);
+  }
+  return out.filter((s) => s !== '');
+}
+
+function bytesOf(c: ArrayBuffer | Uint8Array | string): Uint8Array {
+  if (typeof c === 'string') return Buffer.from(c, 'utf8');
+  return c instanceof Uint8Array ? c : new Uint8Array(c);
+}
+
+function hasEicar(b: Uint8Array): boolean {
+  if (b.length < EICAR_BYTES.length) return false;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).indexOf(EICAR_BYTES) >= 0;
+}
+
+/** First `max` UTF-8 bytes of s, cut on a character boundary, NULs removed. */
+export function excerpt(s: string, max = EXCERPT_BYTES): string {
+  const clean = s.replace(/\0/g, '');
+  const b = Buffer.from(clean, 'utf8');
+  if (b.length <= max) return clean;
+  let end = max;
+  while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
+  return b.subarray(0, end).toString('utf8');
+}
+
+function clip(s: string): string {
+  return s.length > MAX_HEADER_TEXT ? s.slice(0, MAX_HEADER_TEXT) : s;
+}
+
+/**
+ * Parses the retained start of a message. `truncated`: the message was cut (retention limit, gap, abort), so the
+ * last attachment is marked truncated. Never rejects: a parser failure becomes `error`.
+ */
+export async function parseMessage(raw: Uint8Array, truncated: boolean): Promise<MimeResult> {
+  const base: MessageInfo = {
+    to: [],
+    attachments: [],
+    eicar: hasEicar(raw),
+    avHeaders: [],
+    retainedBytes: raw.length,
+    truncated,
+  };
+  let email: Email;
+  try {
+    email = await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer' });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { info: base, error: clip(msg.split('\n')[0] ?? 'parse failed').slice(0, 200) };
+  }
+  const info = base;
+  if (email.messageId) info.messageId = clip(email.messageId);
+  if (email.subject !== undefined) info.subject = clip(email.subject.replace(/\0/g, ''));
+  const from = mailboxes(email.from);
+  if (from.length > 0) info.from = clip(from[0]);
+  info.to = mailboxes(email.to).map(clip);
+  if (email.date) info.date = email.date;
+  const atts: Attachment[] = [];
+  for (const a of email.attachments) {
+    const content = bytesOf(a.content);
+    const att: Attachment = {
+      type: a.mimeType,
+      size: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      truncated: false,
+    };
+    if (a.filename) att.name = clip(a.filename.replace(/\0/g, ''));
+    if (!info.eicar && hasEicar(content)) info.eicar = true;
+    atts.push(att);
+  }
+  if (truncated && atts.length > 0) atts[atts.length - 1].truncated = true;
+  info.attachments = atts;
+  if (!info.eicar && ((email.text && email.text.includes(EICAR)) || (email.html && email.html.includes(EICAR)))) {
+    info.eicar = true;
+  }
+  for (const h of email.headers) {
+    if (info.avHeaders.length >= MAX_AV_HEADERS) break;
+    if (AV_HEADER.test(h.key)) info.avHeaders.push(clip(`${h.originalKey ?? h.key}: ${h.value}`.replace(/\0/g, '')));
+  }
+  const text = email.text ?? (email.html ? email.html.replace(/<[^>]*>/g, ' ') : undefined);
+  if (text !== undefined && text.length > 0) info.textExcerpt = excerpt(text);
+  return { info };
+}
