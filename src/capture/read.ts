@@ -163,7 +163,7 @@ class Decoded {
           this.name,
         );
       }
-      if (p.sawSnifferText) {
+      if (p.sawPreamble && p.headers === 0) {
         throw new InputError(`${this.name}: FortiGate sniffer output with no packets in it`, this.name);
       }
       throw new InputError(

@@ -53,6 +53,8 @@ export class SnifferTextParser {
   strongHeaders = 0;
   /** True when the text had at least one line that looks like sniffer output (header, hex or command). */
   sawSnifferText = false;
+  /** The `interfaces=[...]` line that FortiOS prints when a sniffer run starts. */
+  sawPreamble = false;
   private lineNo = 0;
   private partial = '';
   private dropping = false;
@@ -143,6 +145,7 @@ export class SnifferTextParser {
     const ifs = INTERFACES.exec(s);
     if (ifs) {
       this.sawSnifferText = true;
+      this.sawPreamble = true;
       this.defaultIface = ifs[1] || undefined;
       return;
     }
