@@ -29,7 +29,7 @@ export interface TcpOut extends LayerOut {
  * decoded as far as they go and flagged, because seq/ack/flags are what reassembly needs.
  */
 export function decodeTcp(d: Uint8Array, off: number, capturedEnd: number, declaredEnd: number, out: TcpOut): string | null {
-  if (declaredEnd - off < 20) return capturedEnd < declaredEnd ? 'truncated-tcp' : 'bad-tcp-header';
+  if (declaredEnd - off < 20) return 'bad-tcp-header';
   if (capturedEnd - off < 20) return 'truncated-tcp';
   const hlen = (d[off + 12] >> 4) << 2;
   if (hlen < 20 || off + hlen > declaredEnd) return 'bad-tcp-header';
