@@ -60,64 +60,70 @@ interface Statement {
   line: number;
 }
 
+function unescape(s: string): string {
+  return s.includes('\\') ? s.replace(/\\([\s\S])/g, '$1') : s;
+}
+
 function* statements(text: string, onError: (e: ParseError) => void): Generator<Statement> {
   const n = text.length;
-  let i = 0;
-  let line = 1;
-  while (i < n) {
-    // Start of a line: skip indentation.
-    while (i < n && (text[i] === ' ' || text[i] === '\t')) i++;
-    if (i >= n) break;
-    const c = text[i];
-    if (c === '\n') { i++; line++; continue; }
-    if (c === '\r') { i++; continue; }
-    if (c === '#') {
-      // Comment or header: the whole line (headers are handled by the caller from the raw text).
-      while (i < n && text[i] !== '\n') i++;
+  let pos = 0;
+  let line = 0;
+  while (pos < n) {
+    let eol = text.indexOf('\n', pos);
+    if (eol === -1) eol = n;
+    line++;
+    const startLine = line;
+    let p = pos;
+    while (p < eol && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
+    if (p >= eol || text.charCodeAt(p) === 35 /* # */ || (text.charCodeAt(p) === 13 && p + 1 >= eol)) {
+      pos = eol + 1;
       continue;
     }
-    const startLine = line;
     const words: string[] = [];
     let unterminated = false;
-    while (i < n && text[i] !== '\n') {
-      const ch = text[i];
-      if (ch === ' ' || ch === '\t' || ch === '\r') { i++; continue; }
-      if (ch === '"' || ch === "'") {
-        const q = ch;
-        i++;
-        let w = '';
-        let closed = false;
-        while (i < n) {
-          const d = text[i];
-          if (d === '\\' && i + 1 < n) {
-            const e = text[i + 1];
-            if (e === '\n') line++;
-            w += e;
-            i += 2;
-            continue;
-          }
-          if (d === q) { closed = true; i++; break; }
-          if (d === '\n') line++;
-          w += d;
-          i++;
+    for (;;) {
+      // Skip blanks; stop at the end of the (logical) line.
+      while (p < eol) {
+        const c = text.charCodeAt(p);
+        if (c !== 32 && c !== 9 && c !== 13) break;
+        p++;
+      }
+      if (p >= eol) break;
+      const c = text.charCodeAt(p);
+      if (c === 34 /* " */) {
+        // Quoted word (FortiOS writes only double quotes): may run over several lines (certificates, replacement
+        // messages).
+        const q = c;
+        let j = p + 1;
+        for (;;) {
+          if (j >= n) { unterminated = true; break; }
+          const d = text.charCodeAt(j);
+          if (d === 92 /* \ */) { if (text.charCodeAt(j + 1) === 10) line++; j += 2; continue; }
+          if (d === q) break;
+          if (d === 10) line++;
+          j++;
         }
-        if (!closed) { unterminated = true; break; }
-        words.push(w);
+        if (unterminated) break;
+        const raw = text.slice(p + 1, j);
+        words.push(unescape(raw));
+        p = j + 1;
+        if (p > eol) { eol = text.indexOf('\n', p); if (eol === -1) eol = n; }
         continue;
       }
-      let j = i;
-      while (j < n) {
-        const d = text[j];
-        if (d === ' ' || d === '\t' || d === '\r' || d === '\n') break;
+      let j = p;
+      while (j < eol) {
+        const d = text.charCodeAt(j);
+        if (d === 32 || d === 9 || d === 13) break;
         j++;
       }
-      words.push(text.slice(i, j));
-      i = j;
+      words.push(text.slice(p, j));
+      p = j;
     }
     if (unterminated) {
       onError({ message: `unterminated quoted value starting on line ${startLine} (file truncated?)`, line: startLine });
       return;
     }
+    pos = eol + 1;
     if (words.length) yield { words, line: startLine };
   }
 }
