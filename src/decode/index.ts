@@ -25,6 +25,7 @@ import { decodeTcp, type TcpOut } from './tcp.js';
 import type { DecodeStats, TcpPacket } from './types.js';
 
 export { linkTypeName, isSupportedLinkType } from './linktypes.js';
+export { NOTE_REASONS, SKIP_REASONS } from './reasons.js';
 export { ipv4ToString, ipv6ToString } from './address.js';
 export type { DecodeStats, TcpPacket, TcpOptions } from './types.js';
 export { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from './types.js';
@@ -49,11 +50,9 @@ function ipProtoReason(proto: number): string {
 
 /**
  * Decodes one captured frame down to TCP. Returns null, after counting the reason in `stats`, for anything that is
- * not a usable TCP segment: 'unknown-link-type', 'arp', 'non-ip', 'fortinet-internal' (0x8890/0x8891 not carrying IPv4), 'udp', 'icmp', 'icmpv6', 'ip-proto-other',
- * 'ipv4-fragment', 'ipv6-fragment', 'ipv6-ext-chain', 'bad-ip-version', 'bad-ipv4-header', 'bad-tcp-header' and
- * 'truncated-<layer>'. Segments that are kept but odd are counted too: 'tcp-options-truncated',
- * 'tcp-options-malformed'. Never throws; the only allocations are the result, its options, address strings, the
- * VLAN list when tagged, and `payload`, a subarray view of frame.data (valid as long as frame.data is).
+ * not a usable TCP segment (names and meanings in SKIP_REASONS). Segments returned but odd are counted too
+ * (NOTE_REASONS). Never throws. The only allocations are the result, its options, the address strings, the VLAN list
+ * when tagged, and `payload`, a subarray view of frame.data (valid as long as frame.data is).
  */
 export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | null {
   const d = frame.data;

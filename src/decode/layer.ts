@@ -24,8 +24,6 @@ export const ETHERTYPE_QINQ_OLD = 0x9100;
 /** Fortinet-internal EtherTypes seen on FortiGate `any` captures; they carry IPv4 (fgt2eth rewrites them to 0x0800). */
 export const ETHERTYPE_FORTINET_1 = 0x8890;
 export const ETHERTYPE_FORTINET_2 = 0x8891;
-/** Pseudo EtherType used by raw-IP link types: the IP version nibble decides. */
-export const ETHERTYPE_RAW_IP = -1;
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;

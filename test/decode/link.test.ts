@@ -1,9 +1,11 @@
 // Link layers: Ethernet, VLAN/QinQ, Fortinet EtherTypes, SLL, SLL2, NULL/LOOP, raw IP, and non-TCP traffic.
 
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { buildFrame, buildIpTcp, LINKTYPE, wrapLink, type TcpSpec } from '../../fixtures/gen/packets.js';
-import { linkTypeName } from '../../src/decode/index.js';
+import { linkTypeName, NOTE_REASONS, SKIP_REASONS } from '../../src/decode/index.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN } from '../../src/decode/types.js';
 import { ascii, decode, text } from './helpers.js';
 
@@ -270,5 +272,19 @@ describe('linkTypeName', () => {
     assert.equal(linkTypeName(228), 'IPV4');
     assert.equal(linkTypeName(229), 'IPV6');
     assert.equal(linkTypeName(4242), 'LINKTYPE_4242');
+  });
+});
+
+describe('reason catalogue', () => {
+  it('describes every reason string the decoder source can return', () => {
+    const dir = fileURLToPath(new URL('../../../src/decode/', import.meta.url));
+    const found = new Set<string>();
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts') && n !== 'reasons.ts')) {
+      const src = readFileSync(`${dir}/${f}`, 'utf8');
+      for (const m of src.matchAll(/'((?:truncated|bad|ipv4|ipv6|tcp-options|unknown|non|ip-proto|fortinet)-[a-z0-9-]+|arp|udp|icmp|icmpv6)'/g)) found.add(m[1]);
+    }
+    assert.ok(found.size >= 20, `only ${found.size} reasons found`);
+    for (const r of found) assert.ok(SKIP_REASONS[r] ?? NOTE_REASONS[r], `undocumented reason ${r}`);
+    for (const r of [...Object.keys(SKIP_REASONS), ...Object.keys(NOTE_REASONS)]) assert.ok(found.has(r), `catalogue entry ${r} never produced`);
   });
 });
