@@ -14,7 +14,6 @@ import { sessions } from './commands/sessions.js';
 import { renderSessionsText, sessionsJson } from './report/sessions-text.js';
 import { replay } from './commands/replay.js';
 import { replayHeader, replayLine } from './report/replay-text.js';
-import { exportMessages } from './commands/export.js';
 
 /** What a command handler hands back to the entry point. */
 interface Outcome {
@@ -77,13 +76,9 @@ async function runInfo(a: { captures: string[]; format: string }): Promise<Outco
   return { exitCode: results.some((r) => r.error) ? EXIT.input : EXIT.ok };
 }
 
-async function runSessions(a: LimitArgs & { capture: string; format: string; export?: string }): Promise<Outcome> {
+async function runSessions(a: LimitArgs & { capture: string; format: string }): Promise<Outcome> {
   const r = await sessions(a.capture, pipelineOptions(a));
   emit(a.format === 'json' ? json(sessionsJson(r)) : renderSessionsText(r));
-  if (a.export) {
-    const written = await exportMessages(a.capture, a.export, pipelineOptions(a));
-    process.stderr.write(`splice-doctor: wrote ${written.length} message(s) to ${escapeTerminal(a.export)}\n`);
-  }
   return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
 }
 
@@ -121,8 +116,7 @@ export function buildCli(argv: string[]): Argv {
       'sessions <capture>',
       'list the SMTP sessions of a capture',
       (y) => limitOptions(y.positional('capture', { type: 'string', demandOption: true, describe: 'capture file' })
-        .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' })
-        .option('export', { type: 'string', describe: 'write each message as an .eml file into this folder' })),
+        .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' })),
       async (a) => { outcome = await runSessions(a as never); },
     )
     .command(
