@@ -2,6 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../capture/types.js';
+import { UsageError } from '../util/errors.js';
 import { analyzeParsed, type ConfigReport } from '../config/analyze.js';
 import { parseConfig } from '../config/parse.js';
 import { parseIp } from '../config/match.js';
@@ -19,9 +20,7 @@ export interface ConfigCommandOptions {
  * read or holds no FortiOS configuration; damage after a readable start is reported as a `config.truncated` finding.
  */
 export async function configCommand(path: string, opts: ConfigCommandOptions = {}): Promise<ConfigReport> {
-  if (opts.mailServer !== undefined && !parseIp(opts.mailServer)) {
-    throw new InputError(`--mail-server: "${opts.mailServer.slice(0, 60)}" is not an IP address`);
-  }
+  const mailServer = mailIp(opts.mailServer);
   let buf: Buffer;
   try {
     buf = await readFile(path);
@@ -30,11 +29,22 @@ export async function configCommand(path: string, opts: ConfigCommandOptions = {
     throw new InputError(`${path}: cannot read the configuration (${code})`, path);
   }
   if (buf.length > MAX_BYTES) throw new InputError(`${path}: ${buf.length} bytes is too large for a FortiOS configuration`, path);
-  return configFromText(buf, path, opts);
+  return configFromText(buf, path, { ...opts, mailServer });
+}
+
+/** 'IP', 'IP:PORT' or '[IPv6]:PORT' -> the IP alone; UsageError when it is not an address. */
+export function mailIp(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const t = raw.trim();
+  const m = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(t) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(t);
+  const ip = m ? m[1] : t;
+  if (!parseIp(ip)) throw new UsageError(`--mail-server: "${t.slice(0, 60)}" is not an IP address`);
+  return ip;
 }
 
 /** Same as configCommand for bytes already in memory (e.g. `analyze --fortigate-config`). */
 export function configFromText(buf: Uint8Array, path: string, opts: ConfigCommandOptions = {}): ConfigReport {
+  const mailServer = mailIp(opts.mailServer);
   const nul = buf.indexOf(0);
   if (nul !== -1) {
     const line = lineOf(buf, nul);
@@ -46,7 +56,7 @@ export function configFromText(buf: Uint8Array, path: string, opts: ConfigComman
     const line = cfg.error?.line ?? 1;
     throw new InputError(`${path}: line ${line}: no FortiOS configuration statements found (expected "config ..." blocks)`, path, line);
   }
-  return analyzeParsed(cfg, opts);
+  return analyzeParsed(cfg, { mailServer });
 }
 
 function lineOf(buf: Uint8Array, end: number): number {

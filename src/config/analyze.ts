@@ -135,6 +135,8 @@ export function analyzeParsed(cfg: ParsedConfig, opts: { mailServer?: string } =
   }
 
   const egress = mail ? connectedInterfaces(cfg, mail) : new Set<string>();
+  /** `vdom\0profile` -> ids of every enabled policy naming that profile (for the "also used by" note). */
+  const profileUsers = new Map<string, string[]>();
   for (const { vdom, node } of scopes) {
     const scope = new Scope(node);
     const zones = scope.t('system zone');
@@ -149,6 +151,12 @@ export function analyzeParsed(cfg: ParsedConfig, opts: { mailServer?: string } =
     const vdomStates: PolicyState[] = [];
     for (const [id, pol] of policyTables) {
       if (get1(pol, 'status') === 'disable') continue;
+      const prof = get1(pol, 'profile') ?? get1(pol, 'profile-protocol-options') ??
+        (get1(pol, 'utm-status') === 'enable' ? 'default' : undefined);
+      if (prof !== undefined) {
+        const key = `${vdom ?? ''}\u0000${prof}`;
+        profileUsers.set(key, [...(profileUsers.get(key) ?? []), id]);
+      }
       const action = get1(pol, 'action');
       if (action !== 'accept' && action !== 'ipsec') continue;
       const services = get(pol, 'service') ?? [];
@@ -192,7 +200,7 @@ export function analyzeParsed(cfg: ParsedConfig, opts: { mailServer?: string } =
     smtpPolicies: states.map((s) => s.p),
     findings,
   };
-  const fix = buildFix(states, ver?.text ?? headerVersion);
+  const fix = buildFix(states, ver?.text ?? headerVersion, profileUsers);
   if (fix) report.fix = fix;
   return report;
 }
@@ -400,7 +408,8 @@ function vdomFindings(vdom: string | undefined, states: PolicyState[], mailKnown
       severity: 'info',
       message:
         `${cap(pol(unscanned, 'carries', 'carry'))} SMTP${mailKnown ? ' to the mail server' : ''}${where} ` +
-        'without antivirus scanning of SMTP (no UTM, no antivirus profile, or one that does not scan SMTP): no splice abort can come from them.',
+        'without antivirus scanning of SMTP (no UTM, no antivirus profile, or one that does not scan SMTP): no splice abort can ' +
+        `come from ${unscanned.length > 1 ? 'them' : 'it'}.`,
       policyIds: ids(unscanned),
       profiles: profiles(unscanned),
     });
@@ -421,7 +430,7 @@ function vdomFindings(vdom: string | undefined, states: PolicyState[], mailKnown
 }
 
 /** One fix covering every splicing profile (each once per VDOM), in policy order. */
-function buildFix(states: PolicyState[], version: string | undefined): Fix | undefined {
+function buildFix(states: PolicyState[], version: string | undefined, users: Map<string, string[]>): Fix | undefined {
   const splicing = states.filter((s) => s.utm && s.av && !s.flow && s.p.spliceEnabled);
   if (!splicing.length) return undefined;
   const seen = new Set<string>();
@@ -435,14 +444,23 @@ function buildFix(states: PolicyState[], version: string | undefined): Fix | und
     const fam = versionFamily(parseFortiosVersion(version));
     if (s.legacy && fam !== '3.0-4.0MR1') fortios = fam === '4.0MR2-MR3' ? '4.0 MR1' : '3.0';
     else if (!s.legacy && fam === '3.0-4.0MR1') fortios = '4.0 MR2';
-    fixes.push(
-      spliceFix({
-        fortios,
-        profile: s.p.protocolOptions,
-        currentSmtpOptions: s.p.defaultProfileAssumed ? undefined : s.p.smtpOptions,
-        vdom: s.p.vdom,
-      }),
-    );
+    const f = spliceFix({
+      fortios,
+      profile: s.p.protocolOptions,
+      currentSmtpOptions: s.p.defaultProfileAssumed ? undefined : s.p.smtpOptions,
+      vdom: s.p.vdom,
+    });
+    const mailIds = new Set(splicing.filter((x) => x.p.vdom === s.p.vdom && x.p.protocolOptions === s.p.protocolOptions).map((x) => x.p.policyId));
+    const others = (users.get(key) ?? []).filter((id) => !mailIds.has(id));
+    if (others.length) {
+      const shown = others.slice(0, 10).join(', ') + (others.length > 10 ? `, ... (${others.length} in all)` : '');
+      f.notes.push(
+        `Profile "${s.p.protocolOptions}"${s.p.vdom !== undefined ? ` in VDOM "${s.p.vdom}"` : ''} is also used by ` +
+          `${others.length > 1 ? `policies ${shown}: any SMTP they carry` : `policy ${shown}: any SMTP it carries`} is buffered too. To limit the change to mail, ` +
+          'clone the profile, remove splice in the clone, and set it on the mail policies only.',
+      );
+    }
+    fixes.push(f);
   }
   const first = fixes[0];
   return {
@@ -452,4 +470,34 @@ function buildFix(states: PolicyState[], version: string | undefined): Fix | und
     notes: uniq(fixes.flatMap((f) => f.notes)),
     tradeOff: first.tradeOff,
   };
+}
+
+/** What the configuration says about splice on the mail path, for the verdict stage (one word and its evidence). */
+export interface ConfigSpliceSummary {
+  /**
+   * 'on': a policy toward the mail server scans SMTP in proxy mode with splice in its profile's options;
+   * 'assumed-on': the same, but only because the factory `default` options were assumed;
+   * 'off': SMTP is scanned in proxy mode without splice; 'flow': only flow-based scanning; 'no-av': SMTP passes without
+   * AV; 'not-found': no policy carries SMTP (to the mail server).
+   */
+  splice: 'on' | 'assumed-on' | 'off' | 'flow' | 'no-av' | 'not-found';
+  policyIds: string[];
+  profiles: string[];
+}
+
+export function spliceSummary(report: ConfigReport): ConfigSpliceSummary {
+  const pick = (id: string, pred?: (f: ConfigFinding) => boolean) => report.findings.filter((f) => f.id === id && (!pred || pred(f)));
+  const order: Array<[ConfigSpliceSummary['splice'], ConfigFinding[]]> = [
+    ['on', pick('config.splice-enabled', (f) => f.severity === 'high')],
+    ['assumed-on', pick('config.splice-enabled', (f) => f.severity !== 'high')],
+    ['off', pick('config.splice-disabled')],
+    ['flow', pick('config.flow-based')],
+    ['no-av', pick('config.no-av-on-smtp')],
+  ];
+  for (const [splice, fs] of order) {
+    if (fs.length) {
+      return { splice, policyIds: uniq(fs.flatMap((f) => f.policyIds)), profiles: uniq(fs.flatMap((f) => f.profiles)) };
+    }
+  }
+  return { splice: 'not-found', policyIds: [], profiles: [] };
 }

@@ -69,7 +69,7 @@ function prefixRange(base: Ip, bits: number): [Ip, Ip] | undefined {
 
 function maskBits(mask: string): number | undefined {
   const m = parseIp(mask);
-  if (!m || m.v !== 4) return /^\d{1,2}$/.test(mask) ? Number(mask) : undefined;
+  if (!m || m.v !== 4) return /^\d{1,3}$/.test(mask) ? Number(mask) : undefined;
   let bits = 0;
   let n = m.n;
   while (n & 0x80000000) { bits++; n = (n << 1) >>> 0; }

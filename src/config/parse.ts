@@ -311,5 +311,6 @@ export function vdomScopes(cfg: ParsedConfig): Array<{ vdom?: string; node: Conf
       scopes.set(e.name, prev ? mergeNode(prev, e) : e);
     }
   }
+  if (!scopes.size) return [{ node: cfg.root }];
   return [...scopes].map(([vdom, node]) => ({ vdom, node }));
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { analyzeConfig, type ConfigReport } from '../../src/config/analyze.js';
 import { configCommand } from '../../src/commands/config.js';
 import { InputError } from '../../src/capture/types.js';
+import { UsageError } from '../../src/util/errors.js';
 
 const DIR = join(process.cwd(), 'fixtures', 'configs');
 const load = (f: string) => readFileSync(join(DIR, f), 'utf8');
@@ -172,5 +173,5 @@ test('configCommand: reads files, errors are InputError with a line', async () =
   writeFileSync(junk, 'hello world\nthis is not a config\n');
   await assert.rejects(configCommand(junk), (e: unknown) => e instanceof InputError && /no FortiOS configuration/.test(e.message));
   await assert.rejects(configCommand(join(dir, 'missing.conf')), (e: unknown) => e instanceof InputError && /ENOENT/.test(e.message));
-  await assert.rejects(configCommand(junk, { mailServer: 'mail.example' }), InputError);
+  await assert.rejects(configCommand(junk, { mailServer: 'mail.example' }), UsageError);
 });
