@@ -254,3 +254,52 @@ describe('triage', () => {
     assert.ok(readFileSync(file, 'utf8').endsWith('"x"}}\n'));
   });
 });
+
+describe('triage under Ctrl-C', () => {
+  it('stops scheduling on SIGINT, leaves a valid NDJSON file, and --resume completes it', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync, statSync } = await import('node:fs');
+    const root = tempDir();
+    for (let i = 0; i < 40; i++) put(root, `t${i % 4}/c${String(i).padStart(2, '0')}.pcap`, pcapBytes(i % 9));
+    const file = join(tempDir(), 'run.ndjson');
+    const child = spawn(process.execPath, [new URL('./sigint-child.js', import.meta.url).pathname, root, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    // wait for a few records, then interrupt
+    const t0 = Date.now();
+    while (!(existsSync(file) && statSync(file).size > 600) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 0, err);
+    const summary = JSON.parse(out) as { interrupted: boolean; rows: number };
+    assert.equal(summary.interrupted, true);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.endsWith('\n'));
+    const lines = text.split('\n').filter((l) => l);
+    lines.forEach((l) => JSON.parse(l));
+    assert.ok(lines.length < 40 && lines.length === summary.rows, `${lines.length} lines, ${summary.rows} rows`);
+    const rest = await run([root], { resume: file, jobs: 2 });
+    assert.equal(rest.result.skipped, lines.length);
+    const full = await run([root], { jobs: 2 });
+    assert.equal(readFileSync(file, 'utf8'), full.sink.text);
+  });
+});
+
+describe('triage progress', () => {
+  it('draws a progress line only on a terminal, and not with --quiet', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 5; i++) put(root, `t/c${i}.pcap`, pcapBytes(i));
+    const tty = Object.assign(new Sink(), { isTTY: true, columns: 200 });
+    await run([root], { quiet: false, stderr: tty as unknown as NodeJS.WritableStream });
+    assert.match(tty.text, /\r\x1b\[Ktriage \d+\/5 [\d.]+ MB\/s/);
+    assert.match(tty.text, /healthy 1/);
+    const pipe = new Sink();
+    await run([root], { quiet: false, stderr: pipe as unknown as NodeJS.WritableStream });
+    assert.equal(pipe.text, '');
+    const quiet = Object.assign(new Sink(), { isTTY: true });
+    await run([root], { quiet: true, stderr: quiet as unknown as NodeJS.WritableStream });
+    assert.equal(quiet.text, '');
+  });
+});
