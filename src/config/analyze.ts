@@ -101,8 +101,10 @@ function inspectionMode(scope: Scope, pol: ConfNode, avName: string | undefined,
   const avProf = avName ? scope.t('antivirus profile').get(avName) : undefined;
   const avMode = get1(avProf, 'inspection-mode');
   if (avMode) return { flow: avMode.startsWith('flow'), assumed: false };
-  // 5.x/6.0 (and older) without a flow setting: proxy. Unknown version: proxy, said to be an assumption.
-  return { flow: false, assumed: ctx.major === undefined };
+  // 5.x/6.0 (and older) without a flow setting: proxy. 5.6/6.0 took the mode from `system settings`, whose default
+  // on new installs may be flow [I], so there (and with no version) proxy is reported as an assumption.
+  const v56to60 = ctx.major !== undefined && ((ctx.major === 5 && (ctx.minor ?? 0) >= 6) || (ctx.major === 6 && (ctx.minor ?? 0) < 2));
+  return { flow: false, assumed: ctx.major === undefined || v56to60 };
 }
 
 function policyName(pol: ConfNode): string | undefined {
@@ -420,8 +422,9 @@ function vdomFindings(vdom: string | undefined, states: PolicyState[], mailKnown
       id: 'config.inspection-mode-assumed',
       severity: 'low',
       message:
-        `The FortiOS version is unknown and ${pol(modeAssumed, 'states', 'state')}${where} ` +
-        'no inspection mode: proxy mode was assumed.',
+        `No inspection mode is stated for ${pol(modeAssumed, '', '').trim()}${where} (FortiOS 5.6/6.0 take it from ` +
+        '`config system settings`, where the default can be flow; with no version the policy form is unknown): proxy mode was ' +
+        'assumed. Check with `get system settings | grep inspection-mode`.',
       policyIds: ids(modeAssumed),
       profiles: profiles(modeAssumed),
     });

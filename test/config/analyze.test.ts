@@ -175,3 +175,19 @@ test('configCommand: reads files, errors are InputError with a line', async () =
   await assert.rejects(configCommand(join(dir, 'missing.conf')), (e: unknown) => e instanceof InputError && /ENOENT/.test(e.message));
   await assert.rejects(configCommand(junk, { mailServer: 'mail.example' }), UsageError);
 });
+
+test('6.0 without a stated inspection mode: proxy assumed and said so', () => {
+  const text = load('fgt61e-6.2.15-flow.conf').replace('FGT61E-6.2.15-FW-build1378', 'FGT61E-6.0.4-FW-build0231');
+  const r = analyzeConfig(text, { mailServer: '10.1.1.10' });
+  assert.equal(r.version, '6.0.4');
+  assert.deepEqual(ids(r), ['config.splice-enabled::4', 'config.inspection-mode-assumed::4']);
+  const noHeader = analyzeConfig(text.replace(/^#config-version=.*\n/, ''), { mailServer: '10.1.1.10' });
+  assert.equal(noHeader.version, undefined);
+  assert.ok(ids(noHeader).includes('config.inspection-mode-assumed::4'));
+  assert.equal(noHeader.fix?.versionFamily, '5.x-7.x');
+  assert.ok(noHeader.fix?.notes.some((n) => n.includes('2.50')), 'older-version note without a version');
+  // VDOM-level flow setting (5.6/6.0).
+  const flow = analyzeConfig(text.replace('config system interface', 'config system settings\n    set inspection-mode flow\nend\nconfig system interface'),
+    { mailServer: '10.1.1.10' });
+  assert.deepEqual(ids(flow), ['config.flow-based::4']);
+});
