@@ -19,7 +19,13 @@ const SEQ_WINDOW = 1 << 26;
 /** Closed connections are kept this long (capture seconds) to absorb trailing ACKs and retransmitted FINs. */
 const ZOMBIE_IDLE_SECONDS = 120;
 /** Recent packets remembered per tuple for duplicate detection. */
-const DUP_RING = 8;
+const DUP_RING = 4;
+/**
+ * A hole the peer has ACKed is declared a gap only after this many further packets of the connection (or
+ * ACK_GAP_SECONDS): captures often hold an ACK a few packets before the data it acknowledges.
+ */
+const ACK_GAP_PACKETS = 8;
+const ACK_GAP_SECONDS = 1;
 /** Ports that are a server when no SYN tells us (SMTP family first, then well-known). */
 const SERVER_PORTS = new Set([25, 587, 465, 2525, 1224, 10025, 10024]);
 
@@ -43,6 +49,10 @@ class Half {
   maxEndSeq = 0;
   buf: Seg[] = [];
   bufBytes = 0;
+  /** The peer ACKed up to here while bytes before it are missing (-1: none pending); see ACK_GAP_PACKETS. */
+  ackHole = -1;
+  ackHolePackets = 0;
+  ackHoleTs = 0;
   /** Stream offset of the FIN, -1 before one is seen. */
   finOff = -1;
   finRef: SegmentRef | null = null;
@@ -111,7 +121,12 @@ class Bucket {
   readonly conns: Conn[] = [];
   readonly recent: Recent[] = [];
   pos = 0;
-  constructor(readonly key: string) {
+  live = true;
+  constructor(
+    readonly ipA: string,
+    readonly ipB: string,
+    readonly ports: number,
+  ) {
     for (let i = 0; i < DUP_RING; i++) {
       this.recent.push({
         valid: false, fromA: false, seq: 0, ack: 0, len: 0, flags: 0, ipId: -1, ttl: 0,
@@ -146,8 +161,11 @@ export class Reassembler {
   private readonly maxBuf: number;
   private readonly dupWindow: number;
   private readonly histBytes: number;
-  private readonly buckets = new Map<string, Bucket>();
+  /** ipA -> ipB -> (portA << 16 | portB) -> bucket; A is the smaller endpoint. Nested to avoid building key strings. */
+  private readonly buckets = new Map<string, Map<string, Map<number, Bucket>>>();
   private readonly all: Conn[] = [];
+  /** The last packet's bucket: consecutive packets of one tuple skip the map lookups. */
+  private cache: Bucket | null = null;
   private lruHead: Conn | null = null;
   private lruTail: Conn | null = null;
   private trackedCount = 0;
@@ -167,18 +185,34 @@ export class Reassembler {
   /** Feed one decoded segment (capture order). Never throws on bad traffic. */
   push(p: TcpPacket): void {
     if (this.finished) return;
-    const a = p.src + '|' + p.srcPort;
-    const b = p.dst + '|' + p.dstPort;
-    const fromA = a <= b;
-    const key = fromA ? a + '>' + b : b + '>' + a;
+    const src = p.src;
+    const dst = p.dst;
     const ts = p.tsSec + p.tsNsec * 1e-9;
-    let bucket = this.buckets.get(key);
-    if (bucket === undefined) {
-      bucket = new Bucket(key);
-      this.buckets.set(key, bucket);
-    } else if (this.isDuplicate(bucket, p, fromA, ts)) {
-      return;
+    const fwd = p.srcPort * 65536 + p.dstPort;
+    const rev = p.dstPort * 65536 + p.srcPort;
+    let bucket = this.cache;
+    let fromA: boolean;
+    if (bucket !== null && bucket.live && bucket.ports === fwd && bucket.ipA === src && bucket.ipB === dst) {
+      fromA = true;
+    } else if (bucket !== null && bucket.live && bucket.ports === rev && bucket.ipA === dst && bucket.ipB === src) {
+      fromA = false;
+    } else {
+      fromA = src < dst ? true : src > dst ? false : p.srcPort <= p.dstPort;
+      const ipA = fromA ? src : dst;
+      const ipB = fromA ? dst : src;
+      const ports = fromA ? fwd : rev;
+      let m1 = this.buckets.get(ipA);
+      if (m1 === undefined) this.buckets.set(ipA, (m1 = new Map()));
+      let m2 = m1.get(ipB);
+      if (m2 === undefined) m1.set(ipB, (m2 = new Map()));
+      bucket = m2.get(ports) ?? null;
+      if (bucket === null) {
+        bucket = new Bucket(ipA, ipB, ports);
+        m2.set(ports, bucket);
+      }
+      this.cache = bucket;
     }
+    if (bucket.conns.length > 0 && this.isDuplicate(bucket, p, fromA, ts)) return;
     const conn = this.select(bucket, p, fromA, ts);
     this.remember(bucket, p, fromA, ts, conn);
     this.process(conn, p, fromA, ts);
@@ -281,7 +315,7 @@ export class Reassembler {
           const c = conns[i];
           if (c.clientIsA === fromA && c.info.clientIsn === p.seq) return c; // retransmitted SYN
         }
-        return this.create(bucket, p, fromA, ts, true, false);
+        return this.create(bucket, p, fromA, fromA, ts, true, false);
       }
       for (let i = conns.length - 1; i >= 0; i--) {
         const c = conns[i];
@@ -292,7 +326,7 @@ export class Reassembler {
           if (c.info.serverIsn === undefined || c.info.serverIsn === p.seq) return c;
         }
       }
-      return this.create(bucket, p, !fromA, ts, true, true);
+      return this.create(bucket, p, fromA, !fromA, ts, true, true);
     }
     let best: Conn | null = null;
     let bestScore = Infinity;
@@ -331,11 +365,19 @@ export class Reassembler {
       for (const c of conns) if (!c.closed && (recent === null || c.lastTs >= recent.lastTs)) recent = c;
       if (recent !== null) return recent;
     }
-    return this.create(bucket, p, dstIsServer(p) ? fromA : !fromA, ts, false, false);
+    return this.create(bucket, p, fromA, dstIsServer(p) ? fromA : !fromA, ts, false, false);
   }
 
-  private create(bucket: Bucket, p: TcpPacket, clientIsA: boolean, ts: number, syn: boolean, synAck: boolean): Conn {
-    const senderIsClient = clientIsA === (p.src + '|' + p.srcPort <= p.dst + '|' + p.dstPort);
+  private create(
+    bucket: Bucket,
+    p: TcpPacket,
+    fromA: boolean,
+    clientIsA: boolean,
+    ts: number,
+    syn: boolean,
+    synAck: boolean,
+  ): Conn {
+    const senderIsClient = clientIsA === fromA;
     const ref: SegmentRef = { frame: p.frame, tsSec: p.tsSec, tsNsec: p.tsNsec };
     const info: ConnectionInfo = {
       id: this.all.length + 1,
@@ -391,8 +433,20 @@ export class Reassembler {
     const conns = c.bucket.conns;
     const i = conns.indexOf(c);
     if (i >= 0) conns.splice(i, 1);
-    if (conns.length === 0 && this.buckets.get(c.bucket.key) === c.bucket) this.buckets.delete(c.bucket.key);
+    if (conns.length === 0) this.dropBucket(c.bucket);
     for (const e of c.bucket.recent) if (e.conn === c) e.conn = null;
+  }
+
+  private dropBucket(b: Bucket): void {
+    const m1 = this.buckets.get(b.ipA);
+    const m2 = m1?.get(b.ipB);
+    b.live = false;
+    if (m1 === undefined || m2 === undefined || m2.get(b.ports) !== b) return;
+    m2.delete(b.ports);
+    if (m2.size === 0) {
+      m1.delete(b.ipB);
+      if (m1.size === 0) this.buckets.delete(b.ipA);
+    }
   }
 
   private lruAppend(c: Conn): void {
@@ -467,8 +521,10 @@ export class Reassembler {
     const endSeq = seqAdd(dataSeq, segLen + ((flags & TCP_FIN) !== 0 ? 1 : 0));
     if (seqDiff(endSeq, half.maxEndSeq) > 0 && seqDiff(endSeq, half.maxEndSeq) <= SEQ_WINDOW) half.maxEndSeq = endSeq;
 
+    if (peer.ackHole >= 0) this.ackHoleTick(c, peer, c2s ? 's2c' : 'c2s', ts, ref);
+    if (half.ackHole >= 0) this.ackHoleTick(c, half, dir, ts, ref);
     if ((flags & TCP_ACK) !== 0 && peer.known && !peer.ended) {
-      this.onPeerAck(c, peer, c2s ? 's2c' : 'c2s', p.ack, ref);
+      this.onPeerAck(c, peer, c2s ? 's2c' : 'c2s', p.ack, ts, ref);
     }
     if ((flags & TCP_RST) !== 0) {
       this.closeConn(c, 'rst', ref, dir);
@@ -490,12 +546,35 @@ export class Reassembler {
   }
 
   /** The peer acknowledged bytes of `half` up to `ack`: whatever is still missing before it was never captured. */
-  private onPeerAck(c: Conn, half: Half, dir: Direction, ack: number, ref: SegmentRef): void {
+  private onPeerAck(c: Conn, half: Half, dir: Direction, ack: number, ts: number, ref: SegmentRef): void {
     const d = seqDiff(ack, half.nextSeq());
     if (d <= 0 || d > SEQ_WINDOW) return;
     let upto = half.next + d;
-    if (half.finOff >= 0 && upto > half.finOff) upto = half.finOff;
-    if (upto > half.next) this.skipTo(c, half, dir, upto, ref);
+    if (half.finOff >= 0 && upto > half.finOff) {
+      // The FIN itself is acknowledged: everything before it reached the peer, nothing more will come.
+      this.skipTo(c, half, dir, half.finOff, ref);
+      half.ackHole = -1;
+      this.checkFin(c, half, dir);
+      return;
+    }
+    if (upto <= half.next) return;
+    if (half.ackHole < 0) {
+      half.ackHolePackets = 0;
+      half.ackHoleTs = ts;
+    }
+    if (upto > half.ackHole) half.ackHole = upto;
+  }
+
+  /** One more packet since the peer ACKed a hole: declare it once the data has had its chance to show up. */
+  private ackHoleTick(c: Conn, half: Half, dir: Direction, ts: number, ref: SegmentRef): void {
+    if (half.next >= half.ackHole || half.ended) {
+      half.ackHole = -1;
+      return;
+    }
+    if (++half.ackHolePackets < ACK_GAP_PACKETS && ts - half.ackHoleTs < ACK_GAP_SECONDS) return;
+    const upto = half.ackHole;
+    half.ackHole = -1;
+    this.skipTo(c, half, dir, upto, ref);
     this.checkFin(c, half, dir);
   }
 
@@ -539,13 +618,16 @@ export class Reassembler {
   /** Deliver every buffered segment that is now in order. */
   private drain(c: Conn, half: Half, dir: Direction): void {
     const buf = half.buf;
-    while (buf.length > 0 && buf[0].off <= half.next) {
-      const s = buf.shift() as Seg;
+    let k = 0;
+    while (k < buf.length && buf[k].off <= half.next) {
+      const s = buf[k++];
       half.bufBytes -= s.end - s.off;
       if (s.end <= half.next) continue;
       const skip = half.next - s.off;
       this.emit(c, half, dir, s.bytes !== null && skip > 0 ? s.bytes.subarray(skip) : s.bytes, s.end - half.next, s.missing, s.ref);
     }
+    if (k === buf.length) buf.length = 0;
+    else if (k > 0) buf.splice(0, k);
   }
 
   /** Hand `len` in-order bytes at half.next upward (or a gap for snaplen-missing bytes). */
@@ -574,6 +656,11 @@ export class Reassembler {
       // Keep the last h bytes of this chunk at ring[offset % h].
       const from = len > h ? len - h : 0;
       let pos = (off + from) % h;
+      if (from === 0 && pos + len <= h) {
+        ring.set(bytes, pos);
+        c.handler.onData({ dir, offset: off, bytes, ref });
+        return;
+      }
       let i = from;
       while (i < len) {
         const n = Math.min(len - i, h - pos);
@@ -633,7 +720,9 @@ export class Reassembler {
     // Classify and count once.
     if (end <= half.next) {
       stats.retransmissions++;
-      if (this.differsFromHistory(half, off, bytes)) (stats.inconsistentOverlaps as number)++;
+      // A keep-alive re-sends one arbitrary byte below the window: not an inconsistency.
+      const keepAlive = len === 1 && off === half.next - 1;
+      if (!keepAlive && this.differsFromHistory(half, off, bytes)) (stats.inconsistentOverlaps as number)++;
       return;
     }
     let overlapped = false;
@@ -764,7 +853,9 @@ export class Reassembler {
   private flush(c: Conn, half: Half, dir: Direction, ref: SegmentRef): void {
     if (!half.known || half.ended) return;
     const last = half.buf.length > 0 ? half.buf[half.buf.length - 1].end : half.next;
-    const upto = half.finOff > last ? half.finOff : last;
+    let upto = half.finOff > last ? half.finOff : last;
+    if (half.ackHole > upto) upto = half.ackHole;
+    half.ackHole = -1;
     if (upto > half.next) this.skipTo(c, half, dir, upto, ref);
     this.checkFin(c, half, dir);
   }

@@ -120,21 +120,41 @@ describe('Reassembler: retransmission and overlap (first data wins)', () => {
 });
 
 describe('Reassembler: gaps', () => {
-  it('declares a gap when the peer ACKs beyond the hole, then resumes', () => {
+  it('declares a gap when the peer ACKs beyond the hole and the data does not follow, then resumes', () => {
     const v = new Conv();
     const t = new Harness().push(...v.handshake());
     t.push(v.c('AAAA'));
     v.c('LOST'); // never captured
-    t.push(v.c('CCCC'), v.s('', { ack: 1013 }), v.c('DD')).finish();
+    t.push(v.c('CCCC'), v.s('', { ack: 1013 }));
+    for (let i = 0; i < 7; i++) t.push(v.s(''));
+    t.push(v.s(''), v.c('DD')).finish();
     assert.deepEqual(t.h().trace(), [
       'd c2s 0 "AAAA" #4',
-      'g c2s 4+4 #6',
+      'g c2s 4+4 #14',
       'd c2s 8 "CCCC" #5',
-      'd c2s 12 "DD" #7',
+      'd c2s 12 "DD" #15',
       'close capture-end',
     ]);
     assert.equal(t.r.totals.gaps, 1);
     assert.equal(t.r.totals.gapBytes, 4);
+  });
+
+  it('declares an ACKed hole after a second even without more packets in between', () => {
+    const v = new Conv();
+    const t = new Harness().push(...v.handshake(), v.c('AAAA'));
+    v.c('LOST');
+    t.push(v.s('', { ts: 1_700_000_000.5 }), v.s('250 ok\r\n', { ts: 1_700_000_002 }));
+    assert.deepEqual(t.h().trace(), ['d c2s 0 "AAAA" #4', 'g c2s 4+4 #6', 'd s2c 0 "250 ok\\r\\n" #6']);
+  });
+
+  it('does not declare a gap when the capture shows an ACK just before the data it acknowledges', () => {
+    const v = new Conv();
+    const t = new Harness().push(...v.handshake());
+    const a = v.c('MAIL FROM:<a@b>\r\n');
+    const b = v.c('RCPT TO:<c@d>\r\n');
+    t.push(v.s(''), a, b, v.s('250 ok\r\n250 ok\r\n')).finish();
+    assert.equal(t.h().text('c2s'), 'MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n');
+    assert.equal(t.r.totals.gaps, 0);
   });
 
   it('declares a gap for a hole at the tail when the peer ACKs it (capture dropped the segment)', () => {
