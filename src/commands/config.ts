@@ -64,3 +64,11 @@ function lineOf(buf: Uint8Array, end: number): number {
   for (let i = 0; i < end; i++) if (buf[i] === 0x0a) n++;
   return n;
 }
+
+/**
+ * Exit code for `splice-doctor config`: 1 when splice is (or is assumed) on for a policy carrying SMTP, 0 otherwise
+ * (the same meaning as `misconfigured`/`at-risk` for a capture). Input errors are 2, thrown as InputError/UsageError.
+ */
+export function configExitCode(report: ConfigReport): 0 | 1 {
+  return report.findings.some((f) => f.id === 'config.splice-enabled') ? 1 : 0;
+}

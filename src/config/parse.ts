@@ -116,7 +116,9 @@ function* statements(text: string, onError: (e: ParseError) => void): Generator<
         if (d === 32 || d === 9 || d === 13) break;
         j++;
       }
-      words.push(text.slice(p, j));
+      const bare = text.slice(p, j);
+      // `show full-configuration` prints empty values as ''.
+      words.push(bare === "''" ? '' : bare);
       p = j;
     }
     if (unterminated) {
@@ -215,7 +217,7 @@ export function parseConfig(input: string): ParsedConfig {
       case 'set': {
         if (w.length < 2 || top.kind === 'root') { skipped++; break; }
         const key = w[1].toLowerCase();
-        top.settings.set(key, w.slice(2));
+        top.settings.set(key, w.slice(2).filter((v) => v !== ''));
         top.unset.delete(key);
         count++;
         break;

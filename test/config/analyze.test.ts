@@ -191,3 +191,13 @@ test('6.0 without a stated inspection mode: proxy assumed and said so', () => {
     { mailServer: '10.1.1.10' });
   assert.deepEqual(ids(flow), ['config.flow-based::4']);
 });
+
+test('show full-configuration pasted from an SSH log (prompts, pager marks, CRLF, empty values)', async () => {
+  const r = await configCommand(join(DIR, 'fgt40f-7.0-show-full-configuration-paste.txt'), { mailServer: '10.20.0.10:25' });
+  assert.equal(r.version, undefined);
+  assert.deepEqual(r.smtpPolicies.map((p) => [p.policyId, p.protocolOptions, p.inspectionMode, p.spliceEnabled]), [['12', 'relay-in', 'proxy', true]]);
+  assert.deepEqual(r.smtpPolicies[0].dstaddr, ['mx-internal']);
+  assert.deepEqual(r.smtpPolicies[0].smtpOptions, ['oversize', 'splice']);
+  assert.equal(r.findings.find((f) => f.id === 'config.truncated'), undefined);
+  assert.deepEqual(r.fix?.commands.slice(1, 4), ['edit "relay-in"', 'config smtp', 'set options oversize']);
+});

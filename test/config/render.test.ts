@@ -83,3 +83,9 @@ test('parser and analyzer never throw on arbitrary text', () => {
     { numRuns: 400 },
   );
 });
+
+test('configExitCode: 1 when splice is on, 0 otherwise', async () => {
+  const { configExitCode } = await import('../../src/commands/config.js');
+  assert.equal(configExitCode(analyzeConfig(load('fgt200f-7.4.3-vdoms.conf'))), 1);
+  assert.equal(configExitCode(analyzeConfig(load('fgt61e-6.2.15-flow.conf'))), 0);
+});
