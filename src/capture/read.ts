@@ -1,7 +1,8 @@
 // Capture entry point: sniffs the format from content, streams the file (through gunzip if needed) into a push parser.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { PcapParser, pcapMagic } from './pcap.js';
 import { PCAPNG_SHB, PcapngParser } from './pcapng.js';
@@ -126,7 +127,8 @@ class Decoded {
       this.parser.push(chunk);
       return;
     }
-    this.head.push(chunk);
+    // Copied: the reader reuses its buffers, and the head waits for more chunks.
+    this.head.push(Buffer.from(chunk));
     this.headLen += chunk.length;
     if (this.headLen >= HEAD_BYTES) this.start();
   }
@@ -194,9 +196,9 @@ async function readFrom(
   onFrame: (f: RawFrame) => void,
   opts: ReadOptions,
   destroy: () => void,
+  hasher: Hasher,
 ): Promise<CaptureSummary> {
   const limit = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED;
-  const hash = createHash('sha256');
   let fileBytes = 0;
   let rawHead: Uint8Array[] = [];
   let rawHeadLen = 0;
@@ -260,7 +262,7 @@ async function readFrom(
 
   const feedRaw = async (chunk: Uint8Array): Promise<void> => {
     if (gzip === null) {
-      rawHead.push(chunk);
+      rawHead.push(Buffer.from(chunk));
       rawHeadLen += chunk.length;
       if (rawHeadLen < 4) return;
       const head = rawHead.length === 1 ? rawHead[0] : Buffer.concat(rawHead);
@@ -271,7 +273,8 @@ async function readFrom(
     if (stopped) return;
     if (gunzip) {
       const z: Gunzip = gunzip;
-      if (!z.write(chunk)) await waitFor(z, 'drain');
+      // zlib consumes its input later, on the thread pool; the reader's buffers are reused, so it gets a copy.
+      if (!z.write(Buffer.from(chunk))) await waitFor(z, 'drain');
     } else {
       decoded!.feed(chunk);
       if (decoded!.error) stopped = true;
@@ -281,7 +284,7 @@ async function readFrom(
   try {
     for await (const c of source) {
       const chunk = c instanceof Uint8Array ? c : Buffer.from(c as ArrayBufferLike);
-      hash.update(chunk);
+      hasher.update?.(chunk);
       fileBytes += chunk.length;
       if (thrown) break;
       await feedRaw(chunk);
@@ -321,7 +324,7 @@ async function readFrom(
       packets: sink.packets,
       fileBytes,
       capturedBytes: sink.capturedBytes,
-      sha256: hash.digest('hex'),
+      sha256: await hasher.digest(),
       error,
       skipped: sink.skipped,
     };
@@ -340,17 +343,146 @@ async function readFrom(
   }
 }
 
+/** Where the sha256 of the stored bytes comes from: inline, or a worker fed from shared read buffers. */
+interface Hasher {
+  /** Called with every chunk of the file as stored; absent when the source hashes by itself. */
+  update?(chunk: Uint8Array): void;
+  digest(): Promise<string>;
+}
+
+function inlineHasher(): Hasher {
+  const h = createHash('sha256');
+  return { update: (c) => h.update(c), digest: async () => h.digest('hex') };
+}
+
+/**
+ * File chunks read into two reused buffers, one read ahead of the consumer. fs.ReadStream allocates a fresh
+ * buffer per chunk, and faulting those pages in costs more than parsing them (measured: ~430 MB/s vs ~3 GB/s).
+ * A yielded chunk is valid until the consumer asks for the next one.
+ */
+async function* fileChunks(fh: FileHandle): AsyncGenerator<Uint8Array> {
+  const bufs = [new Uint8Array(READ_CHUNK), new Uint8Array(READ_CHUNK)];
+  let i = 0;
+  let pending = fh.read(bufs[0], 0, READ_CHUNK, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return;
+      const cur = bufs[i];
+      i ^= 1;
+      pending = fh.read(bufs[i], 0, READ_CHUNK, null);
+      yield cur.subarray(0, bytesRead);
+    }
+  } finally {
+    await pending.catch(() => undefined);
+  }
+}
+
+const SLOTS = 4;
+/** Below this size a worker's start-up costs more than hashing inline. */
+const PARALLEL_HASH_MIN = 32 * 1024 * 1024;
+
+/**
+ * Large files: chunks are read into slots of a SharedArrayBuffer; a worker hashes each slot while the parser
+ * reads the same bytes, and a slot is reused once both are done with it. Saves ~0.7 s per GiB on this machine.
+ */
+class SharedFileReader implements Hasher {
+  private readonly sab = new SharedArrayBuffer(SLOTS * READ_CHUNK);
+  private readonly worker = new Worker(new URL('./hash-worker.js', import.meta.url));
+  /** Per slot: 1 = worker hashing, 2 = consumer reading, 4 = read in flight. */
+  private readonly busy = new Uint8Array(SLOTS);
+  private wakeUp: (() => void) | null = null;
+  private readonly digestP: Promise<string>;
+  private failure: Error | null = null;
+
+  constructor(private readonly fh: FileHandle) {
+    this.worker.postMessage({ sab: this.sab });
+    this.digestP = new Promise((resolve, reject) => {
+      this.worker.on('message', (m: { done?: number; digest?: string }) => {
+        if (m.digest !== undefined) resolve(m.digest);
+        else if (m.done !== undefined) {
+          this.busy[m.done] &= ~1;
+          this.wake();
+        }
+      });
+      this.worker.on('error', (e) => {
+        this.failure = e;
+        reject(e);
+        this.wake();
+      });
+    });
+    this.digestP.catch(() => undefined);
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  private async acquire(): Promise<number> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const i = this.busy.indexOf(0);
+      if (i >= 0) {
+        this.busy[i] = 4;
+        return i;
+      }
+      await new Promise<void>((r) => (this.wakeUp = r));
+    }
+  }
+
+  private view(slot: number, len = READ_CHUNK): Uint8Array {
+    return new Uint8Array(this.sab, slot * READ_CHUNK, len);
+  }
+
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    let slot = await this.acquire();
+    let pending = this.fh.read(this.view(slot), 0, READ_CHUNK, null);
+    try {
+      for (;;) {
+        const { bytesRead } = await pending;
+        if (bytesRead === 0) return;
+        const cur = slot;
+        this.busy[cur] = 3;
+        this.worker.postMessage({ slot: cur, offset: cur * READ_CHUNK, len: bytesRead });
+        slot = await this.acquire();
+        pending = this.fh.read(this.view(slot), 0, READ_CHUNK, null);
+        yield this.view(cur, bytesRead);
+        this.busy[cur] &= ~2;
+      }
+    } finally {
+      await pending.catch(() => undefined);
+    }
+  }
+
+  async digest(): Promise<string> {
+    this.worker.postMessage({ final: true });
+    return this.digestP;
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
 /**
  * Reads a capture front to back in bounded memory, calling onFrame synchronously for each packet in file order.
  * Damage never throws: reading stops, summary.error = {message, offset, unit}, frames before it were delivered.
  * Throws InputError (one line, naming the file and what it looks like) when nothing can be read at all.
  */
 export async function readCapture(path: string, onFrame: (f: RawFrame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
-  const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
+  let fh: FileHandle | null = null;
+  let shared: SharedFileReader | null = null;
   try {
-    return await readFrom(stream, path, onFrame, opts, () => stream.destroy());
+    fh = await open(path, 'r');
+    const size = (await fh.stat()).size;
+    if (size >= PARALLEL_HASH_MIN) {
+      shared = new SharedFileReader(fh);
+      return await readFrom(shared.chunks(), path, onFrame, opts, () => undefined, shared);
+    }
+    return await readFrom(fileChunks(fh), path, onFrame, opts, () => undefined, inlineHasher());
   } catch (e) {
-    stream.destroy();
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && err.syscall) {
       const why =
@@ -358,6 +490,9 @@ export async function readCapture(path: string, onFrame: (f: RawFrame) => void, 
       throw new InputError(`${path}: cannot read the file: ${why}`, path);
     }
     throw e;
+  } finally {
+    await shared?.close();
+    await fh?.close();
   }
 }
 
@@ -372,5 +507,5 @@ export async function readCaptureStream(
     const s = stream as { destroy?: () => void };
     if (typeof s.destroy === 'function') s.destroy();
   };
-  return readFrom(stream as AsyncIterable<Uint8Array>, name, onFrame, opts, destroy);
+  return readFrom(stream as AsyncIterable<Uint8Array>, name, onFrame, opts, destroy, inlineHasher());
 }

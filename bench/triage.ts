@@ -1,0 +1,121 @@
+// Benchmark of `triage`: throughput with --jobs 1 vs --jobs 2 over a few hundred scenario captures, and peak RSS as the
+// number of files grows. Each measurement runs in its own child process (so maxRSS is that run's, workers included).
+//
+//   node dist/bench/triage.js [--files 300] [--runs 2] [--rss 100,400,1600]
+
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { triage } from '../src/commands/triage.js';
+import { zipBytes } from '../test/triage/helpers.js';
+
+const SCENARIOS = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
+
+interface Measure {
+  files: number;
+  jobs: number;
+  seconds: number;
+  bytes: number;
+  maxRssKiB: number;
+  counts: Record<string, number>;
+}
+
+/** `n` captures in ticket folders of 5, cycled from the committed scenario captures; every 50th ticket is a zip. */
+function buildCorpus(n: number): string {
+  const dir = join(tmpdir(), `splice-doctor-triage-bench-${n}`);
+  const marker = join(dir, '.complete');
+  if (existsSync(marker)) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const captures = readdirSync(SCENARIOS)
+    .filter((f) => !f.endsWith('.json'))
+    .sort()
+    .map((f) => join(SCENARIOS, f));
+  if (!captures.length) throw new Error(`no scenario captures in ${SCENARIOS}: run npm run fixtures`);
+  let made = 0;
+  for (let t = 0; made < n; t++) {
+    const ticket = `T${String(100000 + t)}`;
+    const take = Math.min(5, n - made);
+    const picks = Array.from({ length: take }, (_, i) => captures[(made + i) % captures.length]);
+    if (t % 50 === 49) {
+      writeFileSync(join(dir, `${ticket}.zip`), zipBytes(picks.map((p, i) => ({ name: `${i}-${basename(p)}`, data: readFileSync(p), deflate: true }))));
+    } else {
+      mkdirSync(join(dir, ticket));
+      picks.forEach((p, i) => copyFileSync(p, join(dir, ticket, `${i}-${basename(p)}`)));
+    }
+    made += take;
+  }
+  writeFileSync(marker, '');
+  return dir;
+}
+
+async function child(dir: string, jobs: number): Promise<void> {
+  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+  const t0 = performance.now();
+  const r = await triage([dir], { jobs, format: 'ndjson', quiet: true, stdout: sink, handleSigint: false });
+  const seconds = (performance.now() - t0) / 1000;
+  const m: Measure = { files: r.rows.length, jobs, seconds, bytes: r.bytes, maxRssKiB: process.resourceUsage().maxRSS, counts: r.counts };
+  process.stdout.write(JSON.stringify(m) + '\n');
+}
+
+function measure(dir: string, jobs: number): Measure {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', dir, String(jobs)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr.split('\n')[0]}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--child') {
+    await child(argv[1], Number(argv[2]));
+    return 0;
+  }
+  let files = 300;
+  let runs = 2;
+  let rssSizes = [100, 400, 1600];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--files') files = Number(argv[++i]);
+    else if (argv[i] === '--runs') runs = Math.max(1, Number(argv[++i]));
+    else if (argv[i] === '--rss') rssSizes = argv[++i].split(',').map(Number);
+  }
+  const dir = buildCorpus(files);
+  const size = readdirSync(dir, { recursive: true }).reduce<number>((a, f) => {
+    const p = join(dir, String(f));
+    const st = statSync(p);
+    return a + (st.isFile() ? st.size : 0);
+  }, 0);
+  console.log(`triage bench: ${files} captures (${(size / 1e6).toFixed(1)} MB) in ${dir}; best of ${runs}; load average ${loadavg()[0].toFixed(1)}`);
+  const best: Record<number, Measure> = {};
+  measure(dir, 1); // warm the page cache and the module cache
+  for (let r = 0; r < runs; r++) {
+    for (const jobs of [1, 2]) {
+      const m = measure(dir, jobs);
+      if (!best[jobs] || m.seconds < best[jobs].seconds) best[jobs] = m;
+    }
+  }
+  for (const jobs of [1, 2]) {
+    const m = best[jobs];
+    console.log(
+      `--jobs ${jobs}: ${m.seconds.toFixed(2)} s, ${(m.files / m.seconds).toFixed(1)} captures/s, ${(m.bytes / 1e6 / m.seconds).toFixed(2)} MB/s, peak RSS ${(m.maxRssKiB / 1024).toFixed(0)} MiB`,
+    );
+  }
+  const speedup = best[1].seconds / best[2].seconds;
+  console.log(`speedup --jobs 2 / --jobs 1: ${speedup.toFixed(2)}x (target >= 1.6x)`);
+  console.log(`verdicts: ${JSON.stringify(best[2].counts)}`);
+  console.log('\npeak RSS as the file count grows (--jobs 2):');
+  for (const n of rssSizes) {
+    const m = measure(buildCorpus(n), 2);
+    console.log(`  ${String(n).padStart(5)} captures: peak RSS ${(m.maxRssKiB / 1024).toFixed(0)} MiB, ${m.seconds.toFixed(1)} s`);
+  }
+  console.log(`load average after: ${loadavg()[0].toFixed(1)} (numbers are only meaningful on an otherwise idle machine)`);
+  return speedup >= 1.6 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,17 @@
+// Worker thread that computes a file's sha256 from shared read buffers, so hashing runs beside parsing.
+
+import { createHash } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+
+type Msg = { sab: SharedArrayBuffer } | { slot: number; offset: number; len: number } | { final: true };
+
+let sab: SharedArrayBuffer | null = null;
+const hash = createHash('sha256');
+
+parentPort!.on('message', (m: Msg) => {
+  if ('sab' in m) sab = m.sab;
+  else if ('slot' in m) {
+    hash.update(new Uint8Array(sab!, m.offset, m.len));
+    parentPort!.postMessage({ done: m.slot });
+  } else parentPort!.postMessage({ digest: hash.digest('hex') });
+});
