@@ -39,6 +39,38 @@ const arbCase = fc
   });
 
 describe('Reassembler property', () => {
+  it('reassembles both directions when their segments are shuffled together', () => {
+    fc.assert(
+      fc.property(arbCase, arbCase, fc.integer(), (c2s, s2c, seed) => {
+        const t = new Harness({ maxBufferedBytesPerDirection: 8192 });
+        const cb = (c2s.isn + 1) >>> 0;
+        const sb = (s2c.isn + 1) >>> 0;
+        const client = { src: '10.0.0.1', sport: 40000, dst: '10.0.0.2', dport: 25 };
+        const server = { src: '10.0.0.2', sport: 25, dst: '10.0.0.1', dport: 40000 };
+        const data: PktSpec[] = [
+          ...c2s.ranges.map(([a, b]): PktSpec => ({ ...client, seq: (cb + a) >>> 0, ack: sb, flags: TCP_ACK, data: c2s.stream.subarray(a, b) })),
+          ...s2c.ranges.map(([a, b]): PktSpec => ({ ...server, seq: (sb + a) >>> 0, ack: cb, flags: TCP_ACK, data: s2c.stream.subarray(a, b) })),
+        ];
+        let x = seed >>> 0;
+        for (let i = data.length - 1; i > 0; i--) {
+          x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+          const j = x % (i + 1);
+          [data[i], data[j]] = [data[j], data[i]];
+        }
+        t.push({ ...client, seq: c2s.isn, flags: TCP_SYN }, { ...server, seq: s2c.isn, ack: cb, flags: TCP_SYN | TCP_ACK }, ...data);
+        t.finish();
+        const h = t.h();
+        assert.equal(t.r.totals.connections, 1);
+        assert.equal(t.r.totals.gaps, 0);
+        for (const [dir, want] of [['c2s', c2s.stream], ['s2c', s2c.stream]] as const) {
+          const got = Buffer.concat(h.events.flatMap((e) => (e.t === 'data' && e.c.dir === dir ? [e.c.bytes] : [])));
+          assert.ok(got.equals(want), dir);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('reassembles any permutation and duplication of segments to the original bytes', () => {
     fc.assert(
       fc.property(arbCase, ({ stream, isn, ranges }) => {

@@ -391,6 +391,51 @@ describe('Reassembler: epochs, proxy legs and duplicates', () => {
   });
 });
 
+describe('Reassembler: trailing packets and keep-alives', () => {
+  it('keeps a closed connection to absorb its last ACK and a retransmitted FIN', () => {
+    const v = new Conv();
+    const t = new Harness().push(...v.handshake(), v.c('QUIT\r\n'));
+    const fin = v.s('221 bye\r\n', { flags: FA | TCP_PSH });
+    t.push(fin, v.c('', { flags: FA }), { ...fin, ts: 1_700_000_000.4 }, v.c(''), v.c('')).finish();
+    assert.equal(t.r.totals.connections, 1);
+    assert.equal(t.h().closed, 1);
+    assert.equal(t.r.connections()[0].close?.reason, 'fin');
+    assert.equal(t.r.connections()[0].close?.stats.packets, 9);
+  });
+
+  it('does not call a keep-alive byte an inconsistent overlap', () => {
+    const v = new Conv();
+    const t = new Harness().push(...v.handshake(), v.c('HELO x\r\n'));
+    t.push({ ...v.base, seq: 1008, ack: 5001, data: '\0' }).finish();
+    assert.equal(t.r.totals.retransmissions, 1);
+    assert.equal(t.r.totals.inconsistentOverlaps, 0);
+  });
+
+  it('counts an IPv6 packet seen on two interfaces once (no IP id)', () => {
+    const v = new Conv({ src: '2001:db8::1', dst: '2001:db8::2', ipVersion: 6, ifName: 'port1' });
+    const t = new Harness();
+    for (const p of [...v.handshake(), v.c('EHLO x\r\n')]) {
+      t.push(p, { ...p, iface: 1, ifName: 'port2', ttl: 63, ts: 1_700_000_000.001 });
+    }
+    t.finish();
+    assert.equal(t.r.totals.duplicatesAcrossInterfaces, 4);
+    assert.equal(t.h().text('c2s'), 'EHLO x\r\n');
+  });
+
+  it('ends both legs correctly when each gets its own RST', () => {
+    const a = new Conv({}, 10, 20);
+    const b = new Conv({}, 2_000_000_000, 3_000_000_000);
+    const t = new Harness().push(...a.handshake(), ...b.handshake(), a.c('x'), b.c('y'));
+    t.push(b.s('', { flags: RA }), a.c('', { flags: RA })).finish();
+    assert.deepEqual(
+      t.r.connections().map((c) => c.close?.reason),
+      ['rst', 'rst'],
+    );
+    assert.deepEqual(t.h(1).trace(), ['d c2s 0 "y" #8', 'rst s2c #9', 'close rst']);
+    assert.deepEqual(t.h(0).trace(), ['d c2s 0 "x" #7', 'rst c2s #10', 'close rst']);
+  });
+});
+
 describe('Reassembler: limits and robustness', () => {
   it('evicts the least recently active connection beyond maxConnections', () => {
     const t = new Harness({ maxConnections: 2 });
