@@ -25,6 +25,8 @@ export interface ConfigHeader {
   build?: number;
   opmode?: string;
   vdomMode?: boolean;
+  /** A single-VDOM backup of a multi-VDOM unit names its VDOM: `#global_vdom=0:vd_name=root/root`. */
+  vdomName?: string;
   /** The raw `#config-version=` value without the user field. */
   raw: string;
 }
@@ -150,6 +152,8 @@ export function parseHeader(text: string): ConfigHeader | undefined {
     if (k === 'opmode') h.opmode = v === '1' ? 'transparent' : v === '0' ? 'nat' : v;
     if (k === 'vdom') h.vdomMode = v === '1';
   }
+  const vd = /^#global_vdom=0:vd_name=([^/\r\n]+)/m.exec(head);
+  if (vd) h.vdomName = vd[1];
   const b = /^#buildno=0*(\d{1,5})/m.exec(head);
   if (h.build === undefined && b) h.build = Number(b[1]);
   return h;
@@ -305,7 +309,10 @@ export function get1(node: ConfNode | undefined, key: string): string | undefine
  */
 export function vdomScopes(cfg: ParsedConfig): Array<{ vdom?: string; node: ConfNode }> {
   const vdomBlocks = configs(cfg.root, 'vdom');
-  if (!vdomBlocks.length) return [{ node: cfg.root }];
+  if (!vdomBlocks.length) {
+    // A VDOM backup from a multi-VDOM unit: the whole file is that VDOM (commands must enter it first).
+    return cfg.header?.vdomMode && cfg.header.vdomName ? [{ vdom: cfg.header.vdomName, node: cfg.root }] : [{ node: cfg.root }];
+  }
   const scopes = new Map<string, ConfNode>();
   for (const b of vdomBlocks) {
     for (const e of b.edits) {

@@ -201,3 +201,13 @@ test('show full-configuration pasted from an SSH log (prompts, pager marks, CRLF
   assert.equal(r.findings.find((f) => f.id === 'config.truncated'), undefined);
   assert.deepEqual(r.fix?.commands.slice(1, 4), ['edit "relay-in"', 'config smtp', 'set options oversize']);
 });
+
+test('a VDOM backup of a multi-VDOM unit: the fix enters that VDOM', () => {
+  const text = load('fgt61e-6.2.15-flow.conf')
+    .replace(':vdom=0:user=admin', ':vdom=1:user=admin').replace('#global_vdom=1', '#global_vdom=0:vd_name=MAIL/MAIL')
+    .replace('set service "SMTP"', 'set service "SMTP"\n        set inspection-mode proxy');
+  const r = analyzeConfig(text, { mailServer: '10.1.1.10' });
+  assert.deepEqual(r.vdoms, ['MAIL']);
+  assert.equal(r.smtpPolicies[0].vdom, 'MAIL');
+  assert.deepEqual(r.fix?.commands.slice(0, 3), ['config vdom', 'edit "MAIL"', 'config firewall profile-protocol-options']);
+});
