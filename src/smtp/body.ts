@@ -8,6 +8,7 @@ const LF = 10;
 const CR = 13;
 const DOT = 46;
 const CR_BYTE = new Uint8Array([CR]);
+const NL_DOT = Buffer.from('\n.', 'latin1');
 
 export interface ByteSink {
   write(bytes: Uint8Array, start: number, end: number): void;
@@ -50,10 +51,14 @@ export class DotDecoder {
     let i = from;
     let run = from;
     let state = this.state;
+    let buf: Buffer | undefined;
     while (i < end) {
       if (state === MID) {
-        const j = b.indexOf(LF, i);
+        // Only line starts with a dot matter: jump from one "\n." to the next.
+        buf ??= Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+        const j = buf.indexOf(NL_DOT, i);
         if (j < 0) {
+          if (b[end - 1] === LF) state = BOL;
           i = end;
           break;
         }
