@@ -1,0 +1,76 @@
+// Recognises a host AV (and FortiGate's own refusals) from SMTP lines: banners, EHLO replies, virus replies.
+
+import type { SmtpReply, SmtpSession } from '../smtp/types.js';
+
+/** Product names that identify an SMTP AV proxy outright (DOMAIN.md "How a host AV shows itself"). */
+const AV_PROXY = /\b(amavisd(?:-new)?|amavis|clamsmtpd?|clamav|f-?secure|internet gatekeeper|av ?proxy|smtp ?scanner|mailscanner)\b/i;
+/** Vendor names that are only hints: they also name mail gateways and plain MTAs with a plug-in. */
+const AV_HINT = /\b(scanmail|interscan|symantec|kaspersky|eset|sophos|mcafee|trend ?micro|bitdefender|avast|avg|norton|dr\.?web|g ?data|panda|anti-?virus|virus ?wall)\b/i;
+/** Host-AV virus replies (ClamSMTP, F-Secure IGK, amavisd-new). */
+const AV_VIRUS_REPLY = /(virus detected;|infected by\b|\breject, id=|clamsmtp|amavis)/i;
+/** Words of any virus refusal (FortiGate's or an AV's). */
+export const VIRUS_WORDS = /\b(virus(?:es)?|infected|infection|malware|eicar|quarantin\w*|worm|trojan|malicious|threat)\b/gi;
+/** FortiGate replacement-message hints. */
+const FORTI = /\b(fortinet|fortigate|fortiguard|forti\w*)\b/i;
+
+export function virusWords(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(VIRUS_WORDS)) out.add(m[1].toLowerCase());
+  return [...out].sort();
+}
+
+export function replyText(r: SmtpReply): string {
+  return `${r.code}${r.enhanced ? ' ' + r.enhanced : ''} ${r.lines.join(' / ')}`.trim();
+}
+
+/** The reply as the first line looked on the wire (code, separator, text). */
+export function replyLine(r: SmtpReply): string {
+  const first = r.lines[0] ?? '';
+  return `${r.code}${r.lines.length > 1 ? '-' : ' '}${first}`;
+}
+
+export function isAvProxyText(s: string): boolean {
+  return AV_PROXY.test(s);
+}
+
+export function isAvHintText(s: string): boolean {
+  return AV_HINT.test(s);
+}
+
+/** A refusal that only a host AV writes (not FortiGate, not a plain MTA). */
+export function isAvVirusReply(r: SmtpReply): boolean {
+  const t = r.lines.join(' ');
+  if (r.code < 400 && !/virus detected/i.test(t)) return false;
+  return AV_VIRUS_REPLY.test(t) && !FORTI.test(t);
+}
+
+/** A 4xx/5xx (or ClamSMTP's 250 "Virus Detected; Discarded") that names a virus. */
+export function isVirusReply(r: SmtpReply): boolean {
+  const t = r.lines.join(' ');
+  if (r.code >= 400) return virusWords(t).length > 0 || AV_VIRUS_REPLY.test(t) || /\bblock(ed)?\b.*\b(file|attachment|content)\b/i.test(t);
+  return /virus detected/i.test(t);
+}
+
+/** A refusal that reads like FortiGate's replacement message (names FortiGate, or a virus without AV product marks). */
+export function isFortigateStyleRefusal(r: SmtpReply): boolean {
+  if (r.code < 500) return false;
+  const t = r.lines.join(' ');
+  if (FORTI.test(t)) return true;
+  return isVirusReply(r) && !isAvVirusReply(r);
+}
+
+/** Greeting and EHLO/HELO reply lines of a session: where product names show. */
+export function greetingLines(s: SmtpSession): SmtpReply[] {
+  const out: SmtpReply[] = [];
+  for (const r of s.replies) {
+    if (r.code === 220 && r.commandIndex === undefined) out.push(r);
+    else if (r.code === 250 && r.commandIndex !== undefined) {
+      const verb = s.commands[r.commandIndex]?.verb;
+      if (verb === 'EHLO' || verb === 'HELO') out.push(r);
+    }
+  }
+  if (out.length === 0 && s.banner !== undefined) {
+    out.push({ code: 220, lines: [s.banner], frame: s.start.frame, tsSec: s.start.tsSec, tsNsec: s.start.tsNsec, offset: 0 });
+  }
+  return out;
+}
