@@ -53,8 +53,7 @@ export function renderTriageTable(r: TriageResult): string {
   }
   const rows = new Table({
     head: ['ticket', 'path', 'verdict', 'confidence', 'key finding', 'sessions', 'time'],
-    style: { head: [], border: [] },
-    wordWrap: true,
+    style: { head: [], border: [], compact: true },
     colWidths: [null, null, null, null, 60, null, null] as unknown as number[],
   });
   for (const [ticket, list] of groups) {
