@@ -14,6 +14,9 @@ import { sessions } from './commands/sessions.js';
 import { renderSessionsText, sessionsJson } from './report/sessions-text.js';
 import { replay } from './commands/replay.js';
 import { replayHeader, replayLine } from './report/replay-text.js';
+import { configCommand, configExitCode } from './commands/config.js';
+import { configMarkdown, configText } from './config/render.js';
+import { triage, triageOptions, triageOptionsFromArgs } from './commands/triage.js';
 
 /** What a command handler hands back to the entry point. */
 interface Outcome {
@@ -101,6 +104,17 @@ async function runReplay(a: LimitArgs & { capture: string; session?: number; spe
   return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
 }
 
+async function runConfig(a: { backup: string; format: string; mailServer?: string; output?: string }): Promise<Outcome> {
+  const r = await configCommand(a.backup, { mailServer: a.mailServer });
+  emit(a.format === 'json' ? json(r) : a.format === 'markdown' ? configMarkdown(r) : configText(r), a.output);
+  return { exitCode: configExitCode(r) };
+}
+
+async function runTriage(a: Record<string, unknown> & { paths: string[] }): Promise<Outcome> {
+  const r = await triage(a.paths, triageOptionsFromArgs(a));
+  return { exitCode: r.exitCode };
+}
+
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('splice-doctor')
@@ -127,6 +141,26 @@ export function buildCli(argv: string[]): Argv {
         .option('speed', { type: 'number', describe: 'pace the replay in real time divided by N (default: no pacing)' })),
       async (a) => { outcome = await runReplay(a as never); },
     )
+    .command(
+      'triage <paths..>',
+      'analyse many captures (files, folders, .zip, .gz, - for paths on stdin) in parallel',
+      (y) => y.positional('paths', { type: 'string', array: true, demandOption: true, describe: 'captures, folders, zip archives, or - to read paths from stdin' })
+        .options(triageOptions as never)
+        .example('$0 triage tickets/ --format ndjson --output results.ndjson', 'every capture below tickets/, one JSON line each')
+        .example('$0 triage tickets/ --resume results.ndjson', 'continue an interrupted run')
+        .example('$0 triage tickets/ --shard 2/4 --format ndjson', 'the second of four slices (one per machine or job)'),
+      async (a) => { outcome = await runTriage(a as never); },
+    )
+    .command(
+      'config <backup>',
+      'check a FortiGate configuration backup for SMTP splice on the mail policies',
+      (y) => y.positional('backup', { type: 'string', demandOption: true, describe: 'configuration backup or `show full-configuration` output' })
+        .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text', describe: 'output format' })
+        .option('mail-server', { type: 'string', describe: 'mail server IP, to pick the policies that reach it' })
+        .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file instead of stdout' })
+        .epilogue('Exit codes: 0 no splice on the mail path, 1 splice on (or assumed on), 2 input or usage error.'),
+      async (a) => { outcome = await runConfig(a as never); },
+    )
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
     .recommendCommands()
@@ -150,8 +184,8 @@ async function main(): Promise<void> {
       process.stderr.write(`splice-doctor: ${e.message}\nRun 'splice-doctor --help' for usage.\n`);
       process.exitCode = EXIT.input;
     } else if (e instanceof InputError) {
-      const where = e.offset !== undefined ? ` (at ${e.offset})` : '';
-      const path = e.path ? `${escapeTerminal(e.path)}: ` : '';
+      const where = e.offset !== undefined && !/\b(line|offset|byte) \d/.test(e.message) ? ` (at ${e.offset})` : '';
+      const path = e.path && !e.message.startsWith(e.path) ? `${escapeTerminal(e.path)}: ` : '';
       process.stderr.write(`splice-doctor: ${path}${escapeTerminal(e.message)}${where}\n`);
       process.exitCode = EXIT.input;
     } else if (e && typeof e === 'object' && 'code' in e && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall) {
