@@ -27,8 +27,10 @@ function rng(seed: number): () => number {
   };
 }
 
-// A base64-looking body (76-character lines) that segments are cut from.
-const BODY = (() => {
+// A base64-looking body (76-character lines) that segments are cut from; built on first use only.
+let BODY_CACHE: Buffer | null = null;
+function body(): Buffer {
+  if (BODY_CACHE) return BODY_CACHE;
   const r = rng(7);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   let s = 'Subject: benchmark\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n';
@@ -37,8 +39,9 @@ const BODY = (() => {
     for (let i = 0; i < 76; i++) line += alphabet[Math.floor(r() * 64)];
     s += line + '\r\n';
   }
-  return Buffer.from(s);
-})();
+  BODY_CACHE = Buffer.from(s);
+  return BODY_CACHE;
+}
 
 interface Step {
   fromClient: boolean;
@@ -64,6 +67,7 @@ function* session(size: number): Generator<Step> {
     [false, '354 End data with <CR><LF>.<CR><LF>'],
   ];
   for (const [c, text] of dialogue) yield { fromClient: c, flags: 'PA', payload: line(text) };
+  const BODY = body();
   let sent = 0;
   let n = 0;
   while (sent < size) {
