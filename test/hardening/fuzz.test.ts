@@ -1,0 +1,20 @@
+// Fuzz suite (CI size): every stage fed hostile bytes with a fixed seed; `npm run fuzz` runs the same properties longer.
+
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { PROPERTIES, pipelineFileProperty, tempDir } from './properties.js';
+
+const SEED = 20261127;
+
+describe('fuzz (fixed seed)', () => {
+  for (const [name, p] of Object.entries(PROPERTIES)) {
+    it(`${name}: never throws anything but InputError, keeps stage contracts`, async () => {
+      await fc.assert(p.make() as fc.IAsyncProperty<unknown[]>, { seed: SEED, numRuns: p.runs, endOnFailure: true });
+    });
+  }
+  const tmp = tempDir();
+  after(tmp.done);
+  it('runPipeline on temp files: a result or an InputError, terminal-safe renderings', async () => {
+    await fc.assert(pipelineFileProperty(tmp.dir), { seed: SEED, numRuns: 120, endOnFailure: true });
+  });
+});
