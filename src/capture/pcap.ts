@@ -83,17 +83,21 @@ export class PcapParser extends RecordParser {
       this.readHeader(b, p);
       p += 24;
     }
-    const rd32 = this.rd32;
     const hl = this.recHdr;
     const sink = this.sink;
     const maxCap = this.maxCap;
     const base = this.base - start;
+    // DataView reads compile to single loads; frames are plain Uint8Array views on the chunk's buffer.
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const le = this.byteOrder === 'little';
+    const ab = b.buffer;
+    const bo = b.byteOffset;
     for (;;) {
       if (end - p < hl) {
         this.need = hl;
         break;
       }
-      const capLen = rd32(b, p + 8);
+      const capLen = dv.getUint32(p + 8, le);
       if (capLen > maxCap) {
         this.fail(
           `impossible packet record: captured length ${capLen} exceeds ${capLen > MAX_RECORD ? 'the 256 MiB limit' : `the snapshot length ${this.snapLen}`} (record header ${hex32(capLen)})`,
@@ -106,8 +110,8 @@ export class PcapParser extends RecordParser {
         this.need = total;
         break;
       }
-      let sec = rd32(b, p);
-      let frac = rd32(b, p + 4);
+      let sec = dv.getUint32(p, le);
+      let frac = dv.getUint32(p + 4, le);
       let nsec: number;
       if (this.nsecMul === 1) {
         if (frac >= 1e9) {
@@ -122,7 +126,7 @@ export class PcapParser extends RecordParser {
         }
         nsec = frac * 1000;
       }
-      sink.emit(sec, nsec, this.linkType, this.ifIndex, capLen, rd32(b, p + 12), b.subarray(p + hl, p + total), base + p);
+      sink.emit(sec, nsec, this.linkType, this.ifIndex, capLen, dv.getUint32(p + 12, le), new Uint8Array(ab, bo + p + hl, capLen), base + p);
       p += total;
     }
     const used = p - start;
