@@ -26,6 +26,9 @@ const DUP_RING = 4;
  */
 const ACK_GAP_PACKETS = 8;
 const ACK_GAP_SECONDS = 1;
+const CACHE_SIZE = 4096;
+/** Stands for "no event can cite this packet" (see needRef in process()); never handed to a handler. */
+const NO_REF: SegmentRef = Object.freeze({ frame: 0, tsSec: 0, tsNsec: 0 });
 /** Ports that are a server when no SYN tells us (SMTP family first, then well-known). */
 const SERVER_PORTS = new Set([25, 587, 465, 2525, 1224, 10025, 10024]);
 
@@ -78,7 +81,9 @@ class Conn {
   closed = false;
   close: ConnectionClose | undefined;
   lastTs = 0;
-  lastRef: SegmentRef;
+  lastFrame: number;
+  lastTsSec: number;
+  lastTsNsec: number;
   /** LRU list links (least recently active first). */
   prev: Conn | null = null;
   next: Conn | null = null;
@@ -92,7 +97,13 @@ class Conn {
     public handler: StreamHandler | null,
     readonly stats: ConnectionStats,
   ) {
-    this.lastRef = info.firstTs;
+    this.lastFrame = info.firstTs.frame;
+    this.lastTsSec = info.firstTs.tsSec;
+    this.lastTsNsec = info.firstTs.tsNsec;
+  }
+
+  lastRef(): SegmentRef {
+    return { frame: this.lastFrame, tsSec: this.lastTsSec, tsNsec: this.lastTsNsec };
   }
 }
 
@@ -164,8 +175,8 @@ export class Reassembler {
   /** ipA -> ipB -> (portA << 16 | portB) -> bucket; A is the smaller endpoint. Nested to avoid building key strings. */
   private readonly buckets = new Map<string, Map<string, Map<number, Bucket>>>();
   private readonly all: Conn[] = [];
-  /** The last packet's bucket: consecutive packets of one tuple skip the map lookups. */
-  private cache: Bucket | null = null;
+  /** Direct-mapped by srcPort ^ dstPort (same for both directions): most packets skip the map lookups. */
+  private readonly cache: Array<Bucket | null> = new Array<Bucket | null>(CACHE_SIZE).fill(null);
   private lruHead: Conn | null = null;
   private lruTail: Conn | null = null;
   private trackedCount = 0;
@@ -190,7 +201,8 @@ export class Reassembler {
     const ts = p.tsSec + p.tsNsec * 1e-9;
     const fwd = p.srcPort * 65536 + p.dstPort;
     const rev = p.dstPort * 65536 + p.srcPort;
-    let bucket = this.cache;
+    const slot = (p.srcPort ^ p.dstPort) & (CACHE_SIZE - 1);
+    let bucket = this.cache[slot];
     let fromA: boolean;
     if (bucket !== null && bucket.live && bucket.ports === fwd && bucket.ipA === src && bucket.ipB === dst) {
       fromA = true;
@@ -210,7 +222,7 @@ export class Reassembler {
         bucket = new Bucket(ipA, ipB, ports);
         m2.set(ports, bucket);
       }
-      this.cache = bucket;
+      this.cache[slot] = bucket;
     }
     if (bucket.conns.length > 0 && this.isDuplicate(bucket, p, fromA, ts)) return;
     const conn = this.select(bucket, p, fromA, ts);
@@ -225,7 +237,7 @@ export class Reassembler {
     for (const c of this.all) {
       if (c.closed) continue;
       const bothFin = c.c2s.finOff >= 0 && c.s2c.finOff >= 0;
-      this.closeConn(c, bothFin ? 'fin' : 'capture-end', c.lastRef, null);
+      this.closeConn(c, bothFin ? 'fin' : 'capture-end', c.lastRef(), null);
     }
   }
 
@@ -411,7 +423,7 @@ export class Reassembler {
       const old = this.lruHead;
       if (!old.closed) {
         this.evicted++;
-        this.closeConn(old, 'evicted', old.lastRef, null);
+        this.closeConn(old, 'evicted', old.lastRef(), null);
       }
       this.untrack(old);
     }
@@ -472,9 +484,10 @@ export class Reassembler {
       this.lruUnlink(c);
       this.lruAppend(c);
     }
-    const ref: SegmentRef = { frame: p.frame, tsSec: p.tsSec, tsNsec: p.tsNsec };
     c.lastTs = ts;
-    c.lastRef = ref;
+    c.lastFrame = p.frame;
+    c.lastTsSec = p.tsSec;
+    c.lastTsNsec = p.tsNsec;
     c.stats.packets++;
     const c2s = c.clientIsA === fromA;
     const dir: Direction = c2s ? 'c2s' : 's2c';
@@ -518,6 +531,10 @@ export class Reassembler {
       half.maxEndSeq = dataSeq;
     }
     const segLen = p.payload.length + p.payloadMissing;
+    // Pure ACKs of a healthy connection emit nothing: spare them the SegmentRef allocation.
+    const needRef =
+      segLen > 0 || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || peer.ackHole >= 0 || half.ackHole >= 0 || peer.finOff >= 0;
+    const ref: SegmentRef = needRef ? { frame: p.frame, tsSec: p.tsSec, tsNsec: p.tsNsec } : NO_REF;
     const endSeq = seqAdd(dataSeq, segLen + ((flags & TCP_FIN) !== 0 ? 1 : 0));
     if (seqDiff(endSeq, half.maxEndSeq) > 0 && seqDiff(endSeq, half.maxEndSeq) <= SEQ_WINDOW) half.maxEndSeq = endSeq;
 

@@ -34,6 +34,7 @@ class Collect implements StreamHandler {
   onData(c: StreamChunk): void {
     assert.equal(this.closes, 0);
     assert.equal(c.offset, this.next[c.dir], 'contiguous offsets');
+    assert.ok(c.ref.frame >= 1, 'chunk cites a frame');
     this.next[c.dir] += c.bytes.length;
     if (!this.gapped[c.dir]) this.chunks[c.dir].push(c.bytes.slice());
   }
@@ -41,12 +42,13 @@ class Collect implements StreamHandler {
     assert.equal(this.closes, 0);
     assert.equal(g.offset, this.next[g.dir], 'contiguous gap');
     assert.ok(g.length > 0);
+    assert.ok(g.ref.frame >= 1, 'gap cites a frame');
     this.next[g.dir] += g.length;
     this.gapped[g.dir] = true;
   }
   onEnd(e: TcpEnd): void {
     assert.equal(this.closes, 0);
-    void e;
+    assert.ok(e.ref.frame >= 1, 'end cites a frame');
   }
   onClose(): void {
     this.closes++;

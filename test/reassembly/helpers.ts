@@ -81,18 +81,22 @@ export class Recorded implements StreamHandler {
   constructor(readonly info: ConnectionInfo) {}
   onData(c: StreamChunk): void {
     if (this.closed) throw new Error('data after close');
+    if (c.ref.frame < 1) throw new Error('chunk without a frame');
     // Copy: the view is only valid during the call.
     this.events.push({ t: 'data', c: { ...c, bytes: c.bytes.slice() }, text: dec.decode(c.bytes) });
   }
   onGap(g: StreamGap): void {
     if (this.closed) throw new Error('gap after close');
+    if (g.ref.frame < 1) throw new Error('gap without a frame');
     this.events.push({ t: 'gap', g });
   }
   onEnd(e: TcpEnd): void {
     if (this.closed) throw new Error('end after close');
+    if (e.ref.frame < 1) throw new Error('end without a frame');
     this.events.push({ t: 'end', e });
   }
   onClose(x: ConnectionClose): void {
+    if (x.lastTs.frame < 1) throw new Error('close without a frame');
     this.closed++;
     this.events.push({ t: 'close', x });
   }
