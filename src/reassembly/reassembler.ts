@@ -665,7 +665,7 @@ export class Reassembler {
     half.next = off + len;
     if (dir === 'c2s') c.stats.bytesC2s += len;
     else c.stats.bytesS2c += len;
-    if (c.handler === null || bytes === null) return;
+    if (c.handler === null || bytes === null || c.handler.skipData === true) return;
     const h = this.histBytes;
     if (h > 0) {
       let ring = half.hist;
@@ -696,7 +696,7 @@ export class Reassembler {
     half.histFrom = half.next;
     c.stats.gaps++;
     c.stats.gapBytes += len;
-    if (c.handler !== null) c.handler.onGap({ dir, offset: off, length: len, ref });
+    if (c.handler !== null && c.handler.skipData !== true) c.handler.onGap({ dir, offset: off, length: len, ref });
   }
 
   /** True when `bytes` (at stream offset `off`) differ from delivered bytes still in the history ring. */
@@ -727,7 +727,7 @@ export class Reassembler {
     ref: SegmentRef,
   ): void {
     const stats = c.stats;
-    let bytes = c.handler === null ? null : payload;
+    let bytes = c.handler === null || c.handler.skipData === true ? null : payload;
     let end = off + len;
     if (half.finOff >= 0 && end > half.finOff) {
       end = half.finOff;

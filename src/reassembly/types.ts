@@ -101,6 +101,12 @@ export interface StreamHandler {
   onGap(gap: StreamGap): void;
   onEnd(end: TcpEnd): void;
   onClose(close: ConnectionClose): void;
+  /**
+   * Set to true (at any time) when the handler wants no more bytes, e.g. the connection is not SMTP: the
+   * reassembler then stops calling onData/onGap and stops copying this connection's payload; it still tracks
+   * the connection and calls onEnd and onClose.
+   */
+  skipData?: boolean;
 }
 
 /**

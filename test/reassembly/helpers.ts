@@ -78,6 +78,7 @@ export type Ev =
 export class Recorded implements StreamHandler {
   readonly events: Ev[] = [];
   closed = 0;
+  skipData?: boolean;
   constructor(readonly info: ConnectionInfo) {}
   onData(c: StreamChunk): void {
     if (this.closed) throw new Error('data after close');

@@ -459,6 +459,16 @@ describe('Reassembler: limits and robustness', () => {
     assert.equal(t.r.totals.bytesC2s, 2);
   });
 
+  it('stops delivering (and copying) once the handler sets skipData, but still ends and closes', () => {
+    const v = new Conv();
+    const t = new Harness().push(...v.handshake(), v.c('GET / HTTP/1.1\r\n'));
+    t.h().skipData = true;
+    const late = v.c('later');
+    t.push(v.c('ooo'), late, v.c('', { flags: FA }), v.s('', { flags: FA })).finish();
+    assert.deepEqual(t.h().trace(), ['d c2s 0 "GET / HTTP/1.1\\r\\n" #4', 'fin c2s #7', 'fin s2c #8', 'close fin']);
+    assert.equal(t.r.totals.bytesC2s, 24);
+  });
+
   it('never throws on garbage and closes every connection exactly once', () => {
     const t = new Harness({ maxBufferedBytesPerDirection: 64, maxConnections: 3 });
     let x = 12345;
