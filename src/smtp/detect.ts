@@ -167,7 +167,8 @@ const CLIENT_PREAMBLE = ['CONNECT '];
  */
 export function classifyClient(b: Uint8Array, n: number): 'smtp' | 'maybe' | 'no' {
   if (n === 0) return 'maybe';
-  if (b[0] === 5 || b[0] === 4) return 'maybe';
+  // SOCKS, or a TLS ClientHello sent before the server's 220 (implicit-TLS client meeting a plain SMTP server).
+  if (b[0] === 5 || b[0] === 4 || (b[0] === 0x16 && (n < 2 || b[1] === 3))) return 'maybe';
   const head = ascii(b, 0, Math.min(n, 10)).toUpperCase();
   for (const v of CLIENT_SMTP) {
     if (head.length >= v.length) {

@@ -155,6 +155,7 @@ export class SmtpConnection implements StreamHandler {
   private quitReported = false;
   private lmtp = false;
   private suppressOrphans = false;
+  private afterServerGap = false;
   private firstCommandChecked = false;
   private firstEnd?: { side: 'client' | 'server'; kind: 'fin' | 'rst'; ref: SegmentRef };
   private readonly eventCounts = new Map<string, number>();
@@ -276,7 +277,7 @@ export class SmtpConnection implements StreamHandler {
     } else if (cls === 'smtp') {
       s2cStart = 0;
       c2sStart = 0;
-    } else if (cls === 'no' || (sStart === NOT_SMTP && this.dlen.c2s === 0) || final) {
+    } else if (cls === 'no' || sStart === NOT_SMTP || final) {
       return this.ignore();
     } else {
       return;
@@ -361,10 +362,16 @@ export class SmtpConnection implements StreamHandler {
           i = this.bdatBytes(b, i, ref);
           break;
         case 'cmd': {
-          if (!this.cr.hasPartial && !this.cr.skipToLf && b[i] === 0x16 && (i + 1 >= b.length || b[i + 1] === 0x03)) {
-            this.tls(ref, 'tls', 'c2s', 'TLS record where a command was expected');
+          if (!this.cr.hasPartial && isTlsRecord(b, i)) {
+            // Implicit TLS: the server side stops at its own first TLS record.
+            this.session.tls ??= { ref };
+            this.event('tls', ref, 'c2s', 'TLS record where a command was expected');
+            this.cmode = 'tls';
+            // The server may still answer the TLS bytes as if they were command lines.
+            this.suppressOrphans = true;
             return;
           }
+          if (this.cr.skipToLf && looksLikeCommand(b, i)) this.cr.skipToLf = false;
           if (this.quitSeen && !this.quitReported) {
             this.quitReported = true;
             this.event('data-after-quit', ref, 'c2s');
@@ -381,6 +388,17 @@ export class SmtpConnection implements StreamHandler {
     this.serverSeen = true;
     let i = 0;
     while (i < b.length && this.smode === 'reply') {
+      if (!this.sr.hasPartial) {
+        if (isTlsRecord(b, i)) {
+          this.smode = 'tls';
+          if (!this.session.tls) {
+            this.session.tls = { ref };
+            this.event('tls', ref, 's2c', 'TLS record where a reply was expected');
+          }
+          return;
+        }
+        if (this.sr.skipToLf && looksLikeReply(b, i)) this.sr.skipToLf = false;
+      }
       i = this.sr.read(b, i, base, ref);
       if (this.sr.ready) this.replyLine();
     }
@@ -396,12 +414,11 @@ export class SmtpConnection implements StreamHandler {
       this.clientGap(g.length, g.ref);
     } else {
       if (this.smode === 'tls') return;
-      // Like Zeek: replies inside the gap are lost, so pairing restarts from the next reply.
+      // Replies inside the gap are lost: the next reply re-aligns the queue of pending commands (afterServerGap).
       this.sr.reset();
       this.sr.skipToLf = true;
       this.multi = undefined;
-      this.pending.length = 0;
-      this.pendingHead = 0;
+      this.afterServerGap = true;
       this.suppressOrphans = true;
       if (this.cmode === 'hold') this.release(this.holdFor === 'DATA', g.ref);
     }
@@ -801,6 +818,10 @@ export class SmtpConnection implements StreamHandler {
       if (this.info.startSeen && this.start.s2c === 0) this.event('no-greeting', ref, 's2c', `first reply ${rep.code}`);
     }
 
+    if (this.afterServerGap) {
+      this.afterServerGap = false;
+      this.realign(rep.code);
+    }
     const p = this.shiftPending();
     if (!p) {
       this.orphanReply(rep, ref);
@@ -811,6 +832,29 @@ export class SmtpConnection implements StreamHandler {
       this.session.commands[p.cmd].replyIndex = idx;
     }
     this.answered(p, rep, ref, lastRef);
+  }
+
+  /**
+   * After a server-side gap: replies to the oldest pending commands may have been lost. A reply code that only one
+   * kind of command gets (354 DATA, 334/235 AUTH, 221 QUIT, 220 STARTTLS) drops the pending entries before the
+   * first command of that kind; any other code pairs with the oldest pending command as usual.
+   */
+  private realign(code: number): void {
+    const fits: Record<number, string[]> = {
+      354: ['DATA'],
+      334: ['AUTH', 'AUTH-RESPONSE'],
+      235: ['AUTH', 'AUTH-RESPONSE'],
+      221: ['QUIT'],
+      220: ['STARTTLS'],
+    };
+    const verbsFit = fits[code];
+    if (!verbsFit) return;
+    for (let k = this.pendingHead; k < this.pending.length; k++) {
+      if (verbsFit.includes(this.pending[k].verb)) {
+        this.pendingHead = k;
+        return;
+      }
+    }
   }
 
   private orphanReply(rep: SmtpReply, ref: SegmentRef): void {
@@ -1051,6 +1095,31 @@ export class SmtpConnection implements StreamHandler {
     }
     t.outcome = 'incomplete';
   }
+}
+
+/** A TLS record header (handshake, alert, change-cipher-spec or application data, version 3.x) at b[i]. */
+function isTlsRecord(b: Uint8Array, i: number): boolean {
+  const t = b[i];
+  if (t < 0x14 || t > 0x17) return false;
+  return i + 1 >= b.length || b[i + 1] === 0x03;
+}
+
+/** After a gap: the bytes at b[i] start a reply line (`ddd` then ' ', '-', CR or LF). */
+function looksLikeReply(b: Uint8Array, i: number): boolean {
+  if (b.length - i < 4) return false;
+  const d = (c: number): boolean => c >= 48 && c <= 57;
+  const s = b[i + 3];
+  return b[i] >= 50 && b[i] <= 53 && d(b[i + 1]) && d(b[i + 2]) && (s === 32 || s === 45 || s === 13 || s === 10);
+}
+
+/** After a gap: the bytes at b[i] start a known command verb followed by a space or a line break. */
+function looksLikeCommand(b: Uint8Array, i: number): boolean {
+  let j = i;
+  while (j < b.length && j - i < 9 && ((b[j] | 0x20) >= 97 && (b[j] | 0x20) <= 122)) j++;
+  if (j === i || j >= b.length) return false;
+  const c = b[j];
+  if (c !== 32 && c !== 13 && c !== 10) return false;
+  return KNOWN_VERBS.has(Buffer.from(b.buffer, b.byteOffset + i, j - i).toString('latin1').toUpperCase());
 }
 
 /** The address of `MAIL FROM:<a> ...` / `RCPT TO:<a> ...` (angle brackets removed), or the first token. */
