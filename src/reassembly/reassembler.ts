@@ -154,6 +154,10 @@ function newStats(): ConnectionStats {
   };
 }
 
+function sameInterface(info: ConnectionInfo, p: TcpPacket): boolean {
+  return info.interfaceIndex === p.interfaceIndex && info.interfaceName === p.interfaceName;
+}
+
 function serverRank(port: number): number {
   return SERVER_PORTS.has(port) ? 0 : port < 1024 ? 1 : 2;
 }
@@ -325,20 +329,26 @@ export class Reassembler {
       if ((flags & TCP_ACK) === 0) {
         for (let i = conns.length - 1; i >= 0; i--) {
           const c = conns[i];
-          if (c.clientIsA === fromA && c.info.clientIsn === p.seq) return c; // retransmitted SYN
+          // A retransmitted SYN. On another interface and not a duplicate, the same ISN is a proxy leg that kept
+          // the client's ISN (a routed SYN's second copy was already dropped as a duplicate).
+          if (c.clientIsA === fromA && c.info.clientIsn === p.seq && sameInterface(c.info, p)) return c;
         }
         return this.create(bucket, p, fromA, fromA, ts, true, false);
       }
+      let match: Conn | null = null;
       for (let i = conns.length - 1; i >= 0; i--) {
         const c = conns[i];
         const isn = c.info.clientIsn;
         // The SYN-ACK acknowledges the SYN (and any TFO data it carried).
         const d = isn === undefined ? -1 : seqDiff(p.ack, seqAdd(isn, 1));
         if (c.clientIsA !== fromA && d >= 0 && d <= seqDiff(c.c2s.maxEndSeq, seqAdd(isn as number, 1))) {
-          if (c.info.serverIsn === undefined || c.info.serverIsn === p.seq) return c;
+          if (c.info.serverIsn === undefined || c.info.serverIsn === p.seq) {
+            if (sameInterface(c.info, p)) return c;
+            match ??= c;
+          }
         }
       }
-      return this.create(bucket, p, fromA, !fromA, ts, true, true);
+      return match ?? this.create(bucket, p, fromA, !fromA, ts, true, true);
     }
     let best: Conn | null = null;
     let bestScore = Infinity;

@@ -341,6 +341,24 @@ describe('Reassembler: epochs, proxy legs and duplicates', () => {
     });
   }
 
+  it('keeps apart proxy legs that share the client ISN (different interfaces)', () => {
+    const client = new Conv({ iface: 0, ifName: 'port1' }, 777, 8_000_000);
+    const server = new Conv({ iface: 1, ifName: 'port2', ttl: 255 }, 777, 40_000);
+    const t = new Harness();
+    t.push(client.syn(), client.synAck(), server.syn(), client.c(''), server.synAck(), server.c(''));
+    t.push(server.s('220 real\r\n'), client.s('220 fgt\r\n'));
+    for (let i = 0; i < 3; i++) t.push(client.c(`l${i}\r\n`), server.c(`l${i}\r\n`), server.s(''), client.s(''));
+    t.finish();
+    assert.equal(t.handlers.length, 2);
+    assert.equal(t.h(0).info.interfaceName, 'port1');
+    assert.equal(t.h(1).info.interfaceName, 'port2');
+    assert.equal(t.h(0).text('s2c'), '220 fgt\r\n');
+    assert.equal(t.h(1).text('s2c'), '220 real\r\n');
+    assert.equal(t.h(0).text('c2s'), 'l0\r\nl1\r\nl2\r\n');
+    assert.equal(t.h(1).text('c2s'), 'l0\r\nl1\r\nl2\r\n');
+    assert.equal(t.r.totals.retransmissions, 0);
+  });
+
   it('keeps two legs apart without SYNs by sequence space', () => {
     const a = new Conv({}, 1000, 2_000_000_000);
     const b = new Conv({}, 3_500_000_000, 600_000);
