@@ -150,7 +150,11 @@ export async function triage(inputs: readonly string[], opts: TriageOptions = {}
   let resumed: ResumeState | null = null;
   let skipped = 0;
   if (opts.resume) {
-    resumed = loadResume(opts.resume);
+    try {
+      resumed = loadResume(opts.resume);
+    } catch (e) {
+      throw new UsageError(`--resume ${opts.resume}: ${(e as Error).message.split('\n')[0]}`);
+    }
     const before = sources.length;
     sources = sources.filter((s) => !resumed!.done.has(resumeKey(s.path, s.size, s.mtimeMs)));
     skipped = before - sources.length;
@@ -158,17 +162,34 @@ export async function triage(inputs: readonly string[], opts: TriageOptions = {}
   const total = sources.length;
   sources = sources.map((s, index) => ({ ...s, index }));
 
+  const needWorker = (s: CaptureSource): boolean => !s.error && !((s.size ?? 0) > maxSize);
+  const poolSize = Math.min(jobs, sources.filter(needWorker).length);
+  const analyzerModule = opts.analyzerModule ?? DEFAULT_ANALYZER;
+  const pool = poolSize > 0 ? new WorkerPool(poolSize, { analyzerModule, analyzeOptions: opts.analyzeOptions ?? {} }) : null;
+  // A broken installation is one clear failure before any output, not one error entry per capture.
+  try {
+    await pool?.ready();
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
+
   // 2. Where records go.
   const stdout = opts.stdout ?? process.stdout;
   let records: Out | null = null; // ndjson / json stream
   let table: Out | null = null;
-  if (opts.resume) {
-    records = Out.file(opts.resume, true);
-    if (format === 'table') table = Out.stream(stdout);
-  } else {
-    const target = opts.output ? Out.file(opts.output, false) : Out.stream(stdout);
-    if (format === 'table') table = target;
-    else records = target;
+  try {
+    if (opts.resume) {
+      records = Out.file(opts.resume, true);
+      if (format === 'table') table = Out.stream(stdout);
+    } else {
+      const target = opts.output ? Out.file(opts.output, false) : Out.stream(stdout);
+      if (format === 'table') table = target;
+      else records = target;
+    }
+  } catch (e) {
+    await pool?.close();
+    throw e;
   }
   const json = format === 'json' && !opts.resume;
   if (json) records!.write(triageJsonArray.open);
@@ -202,12 +223,6 @@ export async function triage(inputs: readonly string[], opts: TriageOptions = {}
     showProgress();
   };
 
-  const needWorker = (s: CaptureSource): boolean => !s.error && !((s.size ?? 0) > maxSize);
-  const poolSize = Math.min(jobs, sources.filter(needWorker).length);
-  const pool =
-    poolSize > 0
-      ? new WorkerPool(poolSize, { analyzerModule: opts.analyzerModule ?? DEFAULT_ANALYZER, analyzeOptions: opts.analyzeOptions ?? {} })
-      : null;
   // Results may run ahead of the oldest unfinished capture by this many entries; it bounds memory.
   const window = Math.max(64, jobs * 32);
 

@@ -19,12 +19,18 @@ interface Slot {
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private closed = false;
+  private readonly readiness: Promise<void>[] = [];
 
   constructor(
     readonly size: number,
     private readonly workerData: { analyzerModule: string; analyzeOptions: Record<string, unknown> },
   ) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(true));
+  }
+
+  /** Resolves when every first worker has loaded the analysis; rejects with the load error of the first that could not. */
+  ready(): Promise<void> {
+    return Promise.all(this.readiness).then(() => undefined);
   }
 
   get idle(): number {
@@ -48,10 +54,25 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate().catch(() => 0)));
   }
 
-  private spawn(): Slot {
+  private spawn(initial = false): Slot {
     const worker = new Worker(WORKER_URL, { workerData: this.workerData });
     const slot: Slot = { worker, job: null, resolve: null, started: 0 };
-    worker.on('message', (reply: WorkerReply) => {
+    let readyResolve: () => void = () => undefined;
+    let readyReject: (e: Error) => void = () => undefined;
+    if (initial) {
+      const p = new Promise<void>((res, rej) => {
+        readyResolve = res;
+        readyReject = rej;
+      });
+      p.catch(() => undefined);
+      this.readiness.push(p);
+    }
+    worker.on('message', (reply: WorkerReply | { ready: boolean; message?: string }) => {
+      if ('ready' in reply) {
+        if (reply.ready) readyResolve();
+        else readyReject(new Error(`the analysis cannot be loaded: ${reply.message}`));
+        return;
+      }
       if (!slot.job || reply.id !== slot.job.id) return;
       const resolve = slot.resolve!;
       slot.job = null;
@@ -59,6 +80,7 @@ export class WorkerPool {
       resolve(reply);
     });
     const died = (why: string): void => {
+      readyReject(new Error(`a triage worker could not start: ${why}`));
       if (this.closed) return;
       const job = slot.job;
       const resolve = slot.resolve;

@@ -18,6 +18,9 @@ try {
   analyzer = e instanceof Error ? e : new Error(String(e));
 }
 
+// Tell the pool whether the analysis loaded, so a broken installation fails the run once, up front.
+parentPort!.postMessage(analyzer instanceof Error ? { ready: false, message: analyzer.message.split('\n')[0] } : { ready: true });
+
 parentPort!.on('message', (job: WorkerJob) => {
   const t0 = performance.now();
   analyzeSource(analyzer, job, data.analyzeOptions).then(

@@ -303,3 +303,18 @@ describe('triage progress', () => {
     assert.equal(quiet.text, '');
   });
 });
+
+describe('triage setup failures', () => {
+  it('fails once, before any output, when the analysis cannot be loaded', async () => {
+    const root = tempDir();
+    put(root, 't/a.pcap', pcapBytes(1));
+    const out = join(tempDir(), 'keep.ndjson');
+    writeFileSync(out, 'earlier results\n');
+    await assert.rejects(
+      triage([root], { ...base, analyzerModule: new URL('./no-such-module.js', import.meta.url).href, output: out, format: 'ndjson' }),
+      /analysis cannot be loaded/,
+    );
+    assert.equal(readFileSync(out, 'utf8'), 'earlier results\n');
+    await assert.rejects(triage([root], { ...base, output: join(root, 'no/such/dir/out.ndjson'), format: 'ndjson' }), /cannot write/);
+  });
+});
