@@ -34,8 +34,9 @@ function emit(text: string, output?: string): void {
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** JSON.stringify escapes C0 controls only; C1 controls, bidi and invisible characters become \uXXXX as well. */
 function json(doc: unknown): string {
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${JSON.stringify(doc, null, 2).replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 /** A damaged capture keeps what was read, and says where reading stopped, on stderr. */
