@@ -44,23 +44,26 @@ interface SectionIface {
 
 const TEN_POW = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
-/** Splits a 64-bit tick count (hi:lo) by `div` (<= 1e9) exactly, with no floating-point rounding. */
-function divTicks(hi: number, lo: number, div: number): [number, number] {
-  const q1 = Math.floor(hi / div);
-  let r = hi - q1 * div;
-  let t = r * 65536 + (lo >>> 16);
-  const q2 = Math.floor(t / div);
-  r = t - q2 * div;
-  t = r * 65536 + (lo & 0xffff);
-  const q3 = Math.floor(t / div);
-  r = t - q3 * div;
-  return [q1 * 4294967296 + q2 * 65536 + q3, r];
-}
+/** Result of convertTicks (module scratch: no array per packet). */
+let outSec = 0;
+let outNsec = 0;
 
-export function ticksToTime(hi: number, lo: number, ts: TsConv): [number, number] {
-  if (ts.div > 0) {
-    const [sec, rem] = divTicks(hi, lo, ts.div);
-    return [sec + ts.offsetSec, rem * ts.nsPerTick];
+/** Converts a 64-bit tick count (hi:lo) to seconds and nanoseconds into outSec/outNsec, exactly. */
+function convertTicks(hi: number, lo: number, ts: TsConv): void {
+  const div = ts.div;
+  if (div > 0) {
+    // Long division by 16-bit digits in doubles: every intermediate stays below 2^53, so it is exact.
+    const q1 = Math.floor(hi / div);
+    let r = hi - q1 * div;
+    let t = r * 65536 + (lo >>> 16);
+    const q2 = Math.floor(t / div);
+    r = t - q2 * div;
+    t = r * 65536 + (lo & 0xffff);
+    const q3 = Math.floor(t / div);
+    r = t - q3 * div;
+    outSec = q1 * 4294967296 + q2 * 65536 + q3 + ts.offsetSec;
+    outNsec = r * ts.nsPerTick;
+    return;
   }
   const ticks = (BigInt(hi) << 32n) | BigInt(lo);
   let sec: bigint;
@@ -80,7 +83,14 @@ export function ticksToTime(hi: number, lo: number, ts: TsConv): [number, number
     sec += 1n;
     nsec -= 1_000_000_000n;
   }
-  return [Number(sec) + ts.offsetSec, Number(nsec)];
+  outSec = Number(sec) + ts.offsetSec;
+  outNsec = Number(nsec);
+}
+
+/** Seconds and nanoseconds of a 64-bit tick count (hi:lo) at an interface's resolution and offset. */
+export function ticksToTime(hi: number, lo: number, ts: TsConv): [number, number] {
+  convertTicks(hi, lo, ts);
+  return [outSec, outNsec];
 }
 
 export function tsConv(tsresol: number | undefined, offsetSec: number): TsConv {
@@ -198,8 +208,9 @@ export class PcapngParser extends RecordParser {
         if (capLen > len - 32) {
           return this.fail(`pcapng enhanced packet block: captured length ${capLen} exceeds the block (${len} bytes)`, off);
         }
-        const [sec, nsec] = ticksToTime(this.rd32(b, p + 12), this.rd32(b, p + 16), iface.ts);
-        this.sink.emit(sec, nsec, iface.linkType, iface.fileIndex, capLen, this.rd32(b, p + 24), b.subarray(p + 28, p + 28 + capLen), off, iface.name);
+        convertTicks(this.rd32(b, p + 12), this.rd32(b, p + 16), iface.ts);
+        const data = new Uint8Array(b.buffer, b.byteOffset + p + 28, capLen);
+        this.sink.emit(outSec, outNsec, iface.linkType, iface.fileIndex, capLen, this.rd32(b, p + 24), data, off, iface.name);
         return;
       }
       case SPB: {
@@ -210,7 +221,7 @@ export class PcapngParser extends RecordParser {
         let capLen = Math.min(origLen, len - 16);
         if (iface.snapLen > 0) capLen = Math.min(capLen, iface.snapLen);
         // A simple packet block has no timestamp.
-        this.sink.emit(0, 0, iface.linkType, iface.fileIndex, capLen, origLen, b.subarray(p + 12, p + 12 + capLen), off, iface.name, undefined, false);
+        this.sink.emit(0, 0, iface.linkType, iface.fileIndex, capLen, origLen, new Uint8Array(b.buffer, b.byteOffset + p + 12, capLen), off, iface.name, undefined, false);
         return;
       }
       case PB: {
@@ -221,8 +232,9 @@ export class PcapngParser extends RecordParser {
         if (capLen > len - 32) {
           return this.fail(`pcapng packet block: captured length ${capLen} exceeds the block (${len} bytes)`, off);
         }
-        const [sec, nsec] = ticksToTime(this.rd32(b, p + 12), this.rd32(b, p + 16), iface.ts);
-        this.sink.emit(sec, nsec, iface.linkType, iface.fileIndex, capLen, this.rd32(b, p + 24), b.subarray(p + 28, p + 28 + capLen), off, iface.name);
+        convertTicks(this.rd32(b, p + 12), this.rd32(b, p + 16), iface.ts);
+        const data = new Uint8Array(b.buffer, b.byteOffset + p + 28, capLen);
+        this.sink.emit(outSec, outNsec, iface.linkType, iface.fileIndex, capLen, this.rd32(b, p + 24), data, off, iface.name);
         return;
       }
       case 0x0bad:
