@@ -19,6 +19,8 @@ interface Measure {
   seconds: number;
   bytes: number;
   maxRssKiB: number;
+  /** User + system CPU seconds of the whole process (all threads). */
+  cpuSeconds: number;
   counts: Record<string, number>;
 }
 
@@ -56,7 +58,9 @@ async function child(dir: string, jobs: number): Promise<void> {
   const t0 = performance.now();
   const r = await triage([dir], { jobs, format: 'ndjson', quiet: true, stdout: sink, handleSigint: false });
   const seconds = (performance.now() - t0) / 1000;
-  const m: Measure = { files: r.rows.length, jobs, seconds, bytes: r.bytes, maxRssKiB: process.resourceUsage().maxRSS, counts: r.counts };
+  const ru = process.resourceUsage();
+  const cpuSeconds = (ru.userCPUTime + ru.systemCPUTime) / 1e6;
+  const m: Measure = { files: r.rows.length, jobs, seconds, bytes: r.bytes, maxRssKiB: ru.maxRSS, cpuSeconds, counts: r.counts };
   process.stdout.write(JSON.stringify(m) + '\n');
 }
 
@@ -97,11 +101,13 @@ async function main(argv: string[]): Promise<number> {
   for (const jobs of [1, 2]) {
     const m = best[jobs];
     console.log(
-      `--jobs ${jobs}: ${m.seconds.toFixed(2)} s, ${(m.files / m.seconds).toFixed(1)} captures/s, ${(m.bytes / 1e6 / m.seconds).toFixed(2)} MB/s, peak RSS ${(m.maxRssKiB / 1024).toFixed(0)} MiB`,
+      `--jobs ${jobs}: ${m.seconds.toFixed(2)} s, ${(m.files / m.seconds).toFixed(1)} captures/s, ${(m.bytes / 1e6 / m.seconds).toFixed(2)} MB/s, ${m.cpuSeconds.toFixed(2)} CPU s, peak RSS ${(m.maxRssKiB / 1024).toFixed(0)} MiB`,
     );
   }
   const speedup = best[1].seconds / best[2].seconds;
   console.log(`speedup --jobs 2 / --jobs 1: ${speedup.toFixed(2)}x (target >= 1.6x)`);
+  // On a busy machine wall time says little; CPU time shows whether parallel work adds overhead.
+  console.log(`CPU time --jobs 2 / --jobs 1: ${(best[2].cpuSeconds / best[1].cpuSeconds).toFixed(2)} (1.00 = no parallel overhead)`);
   console.log(`verdicts: ${JSON.stringify(best[2].counts)}`);
   console.log('\npeak RSS as the file count grows (--jobs 2):');
   for (const n of rssSizes) {

@@ -2,6 +2,7 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { renderTriageTable, triageRow } from '../report/triage-table.js';
 import { triageJsonArray, triageNdjsonLine } from '../report/triage-ndjson.js';
 import { TriageProgress } from '../report/triage-progress.js';
@@ -146,6 +147,9 @@ export async function triage(inputs: readonly string[], opts: TriageOptions = {}
 
   // 1. The work list: expanded, sharded, minus what a resumed file already holds.
   let sources = await expandInputs(inputs, { ticketPattern: pattern, stdin: opts.stdin });
+  // The run's own output, when it lies inside a folder being triaged, is not a capture of it.
+  const own = new Set([opts.output, opts.resume].filter((p): p is string => !!p).map((p) => resolve(p)));
+  if (own.size) sources = sources.filter((s) => !(s.location.kind === 'file' && own.has(resolve(s.location.file))));
   if (shard) sources = sources.filter((s) => inShard(s.path, shard));
   let resumed: ResumeState | null = null;
   let skipped = 0;

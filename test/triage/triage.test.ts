@@ -317,4 +317,15 @@ describe('triage setup failures', () => {
     assert.equal(readFileSync(out, 'utf8'), 'earlier results\n');
     await assert.rejects(triage([root], { ...base, output: join(root, 'no/such/dir/out.ndjson'), format: 'ndjson' }), /cannot write/);
   });
+
+  it('does not triage its own output file when it lies in the folder being triaged', async () => {
+    const root = tempDir();
+    put(root, 't/a.pcap', pcapBytes(1));
+    const file = join(root, 't/results.ndjson');
+    await run([root], { resume: file });
+    const again = await run([root], { resume: file });
+    assert.equal(again.result.skipped, 1);
+    assert.equal(again.result.total, 1);
+    assert.equal(readFileSync(file, 'utf8').split('\n').filter((l) => l).length, 1);
+  });
 });
