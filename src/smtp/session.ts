@@ -10,7 +10,7 @@ import type {
   StreamHandler,
   TcpEnd,
 } from '../reassembly/types.js';
-import { DotDecoder, MessageSink, PointSeries, type ByteSink, type SinkResult } from './body.js';
+import { DotDecoder, MessageSink, PointSeries, type ByteSink } from './body.js';
 import { classifyClient, findClientStart, findServerStart, NEED_MORE, NOT_SMTP } from './detect.js';
 import { SMTP_EVENT_BY_NAME } from './events.js';
 import { LineReader } from './lines.js';
@@ -75,7 +75,6 @@ class Tx implements ByteSink {
   rcptFailures = 0;
   lastRcptReject?: SmtpReply;
   sink?: MessageSink;
-  sinkResult?: SinkResult;
   readonly series = new PointSeries();
   decoder?: DotDecoder;
   bdatWire = 0;
@@ -142,6 +141,7 @@ export class SmtpConnection implements StreamHandler {
   private pendingHead = 0;
   private multi?: SmtpReply;
   private readonly txs: Tx[] = [];
+  private parses: Promise<void>[] = [];
   private cur?: Tx;
   private bodyTx?: Tx;
   private bdatRemaining = 0;
@@ -560,8 +560,24 @@ export class SmtpConnection implements StreamHandler {
     }
   }
 
+  /** The message can no longer grow: fix its hashes and start its MIME parse now (memory is released early). */
   private finishSink(tx: Tx): void {
-    if (tx.sink && !tx.sink.finished) tx.sinkResult = tx.sink.finish();
+    if (!tx.sink || tx.sink.finished) return;
+    const res = tx.sink.finish();
+    tx.sink = undefined;
+    tx.t.bodySha256 = res.sha256;
+    tx.t.prefixSha256 = res.prefixSha256;
+    const at = tx.t.body.last ?? tx.t.start;
+    if (res.truncated) {
+      this.event('limit-message-bytes', at, 'c2s', `kept the first ${res.retained.length} bytes`);
+    }
+    const truncated = res.truncated || !tx.endOfData || tx.t.body.gapBytes > 0;
+    this.parses.push(
+      parseMessage(res.retained, truncated).then((r) => {
+        tx.t.message = r.info;
+        if (r.error !== undefined) this.event('mime-parse-error', at, 'c2s', r.error);
+      }),
+    );
   }
 
   private cutTx(tx: Tx, abort: TransactionAbort): void {
@@ -1020,31 +1036,14 @@ export class SmtpConnection implements StreamHandler {
     if (this.clientSeen !== this.serverSeen) {
       this.event('one-sided', s.start, this.clientSeen ? 'c2s' : 's2c', this.clientSeen ? 'only client bytes' : 'only server bytes');
     }
-    const parses: Promise<void>[] = [];
     for (const tx of this.txs) {
       this.settle(tx);
       s.transactions.push(tx.t);
       this.finishSink(tx);
-      const res = tx.sinkResult;
-      if (res) {
-        tx.t.bodySha256 = res.sha256;
-        tx.t.prefixSha256 = res.prefixSha256;
-        const truncated = res.truncated || !tx.endOfData || tx.t.body.gapBytes > 0;
-        if (res.truncated) {
-          this.event('limit-message-bytes', tx.t.body.last ?? tx.t.start, 'c2s', `kept ${res.retained.length} of ${tx.unstuffed} bytes`);
-        }
-        const raw = res.retained;
-        tx.sinkResult = undefined;
-        tx.sink = undefined;
-        parses.push(
-          parseMessage(raw, truncated).then((r) => {
-            tx.t.message = r.info;
-            if (r.error !== undefined) this.event('mime-parse-error', tx.t.body.last ?? tx.t.start, 'c2s', r.error);
-          }),
-        );
-      }
       tx.decoder = undefined;
     }
+    const parses = this.parses;
+    this.parses = [];
     const done = (): void => {
       for (const [name, n] of this.eventCounts) {
         if (n > MAX_EVENTS_PER_NAME) this.event('events-suppressed', endRef, undefined, `${name}: ${n - MAX_EVENTS_PER_NAME} more`);
