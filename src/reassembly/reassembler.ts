@@ -75,6 +75,14 @@ class Half {
   }
 }
 
+/** What connections() and totals need of a connection; outlives its Conn once that is dropped from the table. */
+interface ConnRecord {
+  info: ConnectionInfo;
+  stats: ConnectionStats;
+  close: ConnectionClose | undefined;
+  conn: Conn | null;
+}
+
 class Conn {
   readonly c2s = new Half();
   readonly s2c = new Half();
@@ -96,6 +104,7 @@ class Conn {
     readonly bucket: Bucket,
     public handler: StreamHandler | null,
     readonly stats: ConnectionStats,
+    readonly rec: ConnRecord,
   ) {
     this.lastFrame = info.firstTs.frame;
     this.lastTsSec = info.firstTs.tsSec;
@@ -134,6 +143,7 @@ class Bucket {
   pos = 0;
   live = true;
   constructor(
+    readonly key: string,
     readonly ipA: string,
     readonly ipB: string,
     readonly ports: number,
@@ -176,9 +186,9 @@ export class Reassembler {
   private readonly maxBuf: number;
   private readonly dupWindow: number;
   private readonly histBytes: number;
-  /** ipA -> ipB -> (portA << 16 | portB) -> bucket; A is the smaller endpoint. Nested to avoid building key strings. */
-  private readonly buckets = new Map<string, Map<string, Map<number, Bucket>>>();
-  private readonly all: Conn[] = [];
+  /** "ipA ipB ports" -> bucket; A is the smaller endpoint. Only looked up when the cache below misses. */
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly all: ConnRecord[] = [];
   /** Direct-mapped by srcPort ^ dstPort (same for both directions): most packets skip the map lookups. */
   private readonly cache: Array<Bucket | null> = new Array<Bucket | null>(CACHE_SIZE).fill(null);
   private lruHead: Conn | null = null;
@@ -217,14 +227,11 @@ export class Reassembler {
       const ipA = fromA ? src : dst;
       const ipB = fromA ? dst : src;
       const ports = fromA ? fwd : rev;
-      let m1 = this.buckets.get(ipA);
-      if (m1 === undefined) this.buckets.set(ipA, (m1 = new Map()));
-      let m2 = m1.get(ipB);
-      if (m2 === undefined) m1.set(ipB, (m2 = new Map()));
-      bucket = m2.get(ports) ?? null;
+      const key = ipA + ' ' + ipB + ' ' + ports;
+      bucket = this.buckets.get(key) ?? null;
       if (bucket === null) {
-        bucket = new Bucket(ipA, ipB, ports);
-        m2.set(ports, bucket);
+        bucket = new Bucket(key, ipA, ipB, ports);
+        this.buckets.set(key, bucket);
       }
       this.cache[slot] = bucket;
     }
@@ -238,8 +245,9 @@ export class Reassembler {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const c of this.all) {
-      if (c.closed) continue;
+    for (const rec of this.all) {
+      const c = rec.conn;
+      if (c === null || c.closed) continue;
       const bothFin = c.c2s.finOff >= 0 && c.s2c.finOff >= 0;
       this.closeConn(c, bothFin ? 'fin' : 'capture-end', c.lastRef(), null);
     }
@@ -271,7 +279,7 @@ export class Reassembler {
 
   /** Every connection seen, in id order; closed ones carry their close record with up-to-date stats. */
   connections(): ReadonlyArray<ConnectionInfo & { close?: ConnectionClose }> {
-    return this.all.map((c) => (c.close ? { ...c.info, close: { ...c.close, stats: { ...c.stats } } } : { ...c.info }));
+    return this.all.map((r) => (r.close ? { ...r.info, close: { ...r.close, stats: { ...r.stats } } } : { ...r.info }));
   }
 
   // ---- flow table ----------------------------------------------------------------------------------
@@ -418,7 +426,10 @@ export class Reassembler {
     }
     this.sweep(ts);
     const handler = this.factory(info);
-    const c = new Conn(info, clientIsA, bucket, handler, newStats());
+    const stats = newStats();
+    const rec: ConnRecord = { info, stats, close: undefined, conn: null };
+    const c = new Conn(info, clientIsA, bucket, handler, stats, rec);
+    rec.conn = c;
     c.lastTs = ts;
     if (synAck) {
       c.c2s.known = true;
@@ -426,7 +437,7 @@ export class Reassembler {
       c.c2s.maxEndSeq = p.ack;
     }
     bucket.conns.push(c);
-    this.all.push(c);
+    this.all.push(rec);
     this.lruAppend(c);
     this.trackedCount++;
     while (this.trackedCount > this.limits.maxConnections && this.lruHead !== null && this.lruHead !== c) {
@@ -457,18 +468,15 @@ export class Reassembler {
     if (i >= 0) conns.splice(i, 1);
     if (conns.length === 0) this.dropBucket(c.bucket);
     for (const e of c.bucket.recent) if (e.conn === c) e.conn = null;
+    // From now on only the record remains (closeConn ran before for an open connection).
+    c.rec.conn = null;
   }
 
   private dropBucket(b: Bucket): void {
-    const m1 = this.buckets.get(b.ipA);
-    const m2 = m1?.get(b.ipB);
     b.live = false;
-    if (m1 === undefined || m2 === undefined || m2.get(b.ports) !== b) return;
-    m2.delete(b.ports);
-    if (m2.size === 0) {
-      m1.delete(b.ipB);
-      if (m1.size === 0) this.buckets.delete(b.ipA);
-    }
+    if (this.buckets.get(b.key) === b) this.buckets.delete(b.key);
+    const slot = (b.ports >>> 16 ^ b.ports) & (CACHE_SIZE - 1);
+    if (this.cache[slot] === b) this.cache[slot] = null;
   }
 
   private lruAppend(c: Conn): void {
@@ -894,7 +902,7 @@ export class Reassembler {
     c.closed = true;
     const h = c.handler;
     if (rstDir !== null && h !== null) h.onEnd({ dir: rstDir, kind: 'rst', ref });
-    c.close = { reason, lastTs: ref, stats: { ...c.stats } };
+    c.close = c.rec.close = { reason, lastTs: ref, stats: { ...c.stats } };
     for (const half of [c.c2s, c.s2c]) {
       half.buf = [];
       half.bufBytes = 0;
