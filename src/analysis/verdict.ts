@@ -62,7 +62,8 @@ export function decideVerdict(sessionCount: number, topology: Topology, findings
       c = lower(c);
       reasons.push('host AV known from a vendor name only');
     }
-    c = weaken(c);
+    // The contract fixes misconfigured at high (the AV acted) or medium: an abort on the wire is not made less
+    // certain by capture losses elsewhere (an abort that is only a capture gap never becomes a splice.abort).
     const how = acted ? ` and the host AV acted on it anyway (${acted.message.replace(/^.*?: it /, '').replace(/\.$/, '')})` : '';
     return {
       verdict: 'misconfigured',

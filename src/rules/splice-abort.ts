@@ -31,6 +31,9 @@ export function abortObservations(dialogues: readonly Dialogue[]): AbortObservat
 }
 
 function how(t: TxRef['tx'], a: TransactionAbort): string {
+  if (a.how === 'reply' && a.by === 'server') {
+    return `${a.reply?.code ?? ''} ${a.reply?.text ?? ''}: the mail side gave up after FortiGate stopped forwarding mid-body (${a.bodyBytesSent || t.body.wireBytes} body bytes), no <CRLF>.<CRLF>`.trim();
+  }
   const by = a.by === 'client' ? (a.how === 'rst' ? 'reset by FortiGate' : 'closed by FortiGate') : `ended (${a.by})`;
   const what = a.how === 'rst' ? 'TCP RST' : a.how === 'fin' ? 'TCP FIN' : a.how === 'reply' ? `reply ${a.reply?.code ?? ''}` : a.how.toUpperCase();
   return `${what}: ${by} after ${a.bodyBytesSent || t.body.wireBytes} body bytes, no <CRLF>.<CRLF>`;
@@ -64,7 +67,7 @@ function finding(ctx: RuleContext, obs: AbortObservation[], strength: 'strong' |
     message:
       `FortiGate cut off ${plural(obs.length, 'message')} in the middle of the body on the way to the mail server (splice abort): ` +
       `session ${first.ref.session.id} transaction ${t0.index + 1}${t0.message?.messageId ? ` (${t0.message.messageId})` : ''} ` +
-      `ended by ${first.abort.how.toUpperCase()} after ${first.abort.bodyBytesSent || t0.body.wireBytes} body bytes.` +
+      `ended by ${first.abort.how === 'reply' ? `a ${first.abort.reply?.code ?? ''} timeout` : first.abort.how.toUpperCase()} after ${first.abort.bodyBytesSent || t0.body.wireBytes} body bytes.` +
       av +
       (relayHonoured ? ' Its relay leg was cut off as well (the host AV passed the abort on).' : ''),
     evidence,

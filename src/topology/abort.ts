@@ -12,7 +12,16 @@ export function spliceAbortOf(s: SmtpSession, t: SmtpTransaction): TransactionAb
   const sent = t.abort?.bodyBytesSent || t.body.wireBytes;
   if (sent <= 0) return null;
   if (t.outcome === 'aborted' && t.abort) {
-    if (t.abort.by === 'server' || t.abort.how === 'gap') return null;
+    if (t.abort.how === 'gap') {
+      // Bytes were lost in the capture, but the connection still ended mid-body by the client's RST or FIN.
+      const close = s.tcp.closeRef;
+      if (close && s.tcp.closedBy === 'client' && (s.tcp.close === 'rst' || s.tcp.close === 'fin') && close.frame >= t.abort.ref.frame) {
+        return { by: 'client', how: s.tcp.close, ref: close, bodyBytesSent: t.body.wireBytes + t.body.gapBytes };
+      }
+      return null;
+    }
+    // The mail side gave up waiting (e.g. 421 timeout): FortiGate stopped forwarding mid-body (a stalled abort).
+    if (t.abort.by === 'server') return t.abort.how === 'reply' && (t.abort.reply?.code ?? 0) >= 400 && (t.abort.reply?.code ?? 0) < 500 ? t.abort : null;
     return t.abort;
   }
   if (t.outcome === 'rejected' && s.tcp.closedBy === 'client' && s.tcp.closeRef && (s.tcp.close === 'fin' || s.tcp.close === 'rst')) {

@@ -227,6 +227,18 @@ function isRelayShape(a: SmtpSession, b: SmtpSession): boolean {
   return false;
 }
 
+/** RFC 1918, shared (RFC 6598) and unique-local IPv6 addresses. */
+export function isPrivate(ip: string): boolean {
+  const v = ip.toLowerCase();
+  const m = /^(\d+)\.(\d+)\./.exec(v);
+  if (m) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  }
+  return /^f[cd][0-9a-f]{2}:/.test(v);
+}
+
 function sameTuple(a: SmtpSession, b: SmtpSession): boolean {
   return sameIp(a.client.ip, b.client.ip) && sameIp(a.server.ip, b.server.ip) && a.client.port === b.client.port && a.server.port === b.server.port;
 }
@@ -495,6 +507,8 @@ export function keyDialogue(dialogues: readonly Dialogue[]): Dialogue | null {
       (d.hostAv.some((s) => !s.viaHost) ? 16 : 0) +
       (d.client && d.server ? 8 : 0) +
       (d.relays.length ? 4 : 0) +
+      (legsOf.some((s) => s.transactions.some((t) => t.message?.eicar || (t.outcome === 'rejected' && t.rejectedAt === 'end-of-data'))) ? 4 : 0) +
+      (d.notifications.length ? 4 : 0) +
       (legsOf.some((s) => s.transactions.length > 0) ? 2 : 0)
     );
   };
@@ -514,6 +528,12 @@ function assignRoles(dialogues: Dialogue[], ov: TopologyOverrides): Topology['ro
   if (key) {
     if (key.client) {
       sender = role(key.client.client.ip, null, 'inferred', [`client of the client leg (session ${key.client.id})`]);
+    } else if (key.server && isPrivate(key.server.client.ip) && !isLoopback(key.server.client.ip)) {
+      // Inbound mail comes from the Internet: a private client on the mail-side leg is FortiGate's inside address.
+      fortigate = role(key.server.client.ip, null, 'inferred', [
+        `private client address of the mail-side leg (session ${key.server.id}): FortiGate's inside address in NAT mode`,
+      ]);
+      sender = role(null, null, 'unknown', ['FortiGate (NAT mode) hides the sender from the mail side']);
     } else if (key.server) {
       sender = role(key.server.client.ip, null, 'inferred', [
         `client of the mail-side leg (session ${key.server.id}): the sender if FortiGate is transparent, FortiGate itself in NAT mode`,
@@ -524,14 +544,19 @@ function assignRoles(dialogues: Dialogue[], ov: TopologyOverrides): Topology['ro
         fortigate = role(null, null, 'unknown', [
           `transparent mode: both legs (sessions ${key.client.id} and ${key.server.id}) carry the sender's and the mail server's addresses, so FortiGate's own IP does not appear`,
         ]);
+      } else if (!sameIp(key.server.client.ip, key.client.client.ip)) {
+        fortigate = role(key.server.client.ip, null, 'inferred', [
+          `opens the server leg (session ${key.server.id}) in place of the sender: FortiGate's inside address (NAT mode)`,
+          `the sender connects to ${endpointText(key.client.server)} (session ${key.client.id})`,
+        ]);
       } else if (!sameIp(key.client.server.ip, key.server.server.ip)) {
-        const ev = [`the sender connects to ${endpointText(key.client.server)} (session ${key.client.id}) while the mail side is reached at ${endpointText(key.server.server)}`];
-        if (!sameIp(key.server.client.ip, key.client.client.ip)) ev.push(`its inside address ${key.server.client.ip} opens the server leg (session ${key.server.id})`);
-        fortigate = role(key.client.server.ip, key.client.server.port, 'inferred', ev);
+        fortigate = role(key.client.server.ip, key.client.server.port, 'inferred', [
+          `the sender connects to ${endpointText(key.client.server)} (session ${key.client.id}) while the mail side is reached at ${endpointText(key.server.server)} (virtual IP, sender address kept)`,
+        ]);
       } else {
         fortigate = role(key.server.client.ip, null, 'inferred', [`opens the server leg (session ${key.server.id}) in place of the sender`]);
       }
-    } else {
+    } else if (fortigate.ip === null) {
       fortigate = role(null, null, 'unknown', ['only one leg is visible: FortiGate cannot be located (in transparent mode it has no address on the legs at all)']);
     }
     const sigs = key.hostAv.filter((s) => s.strength === 'strong');
@@ -546,7 +571,9 @@ function assignRoles(dialogues: Dialogue[], ov: TopologyOverrides): Topology['ro
       if (sigs.length || key.hostAv.length) {
         const s = sigs[0] ?? key.hostAv[0];
         hostAv = role(mailLeg.server.ip, mailLeg.server.port, 'inferred', [`${s.kind}: ${s.text}`]);
-        mailServer = role(mailLeg.server.ip, null, 'inferred', ['the host AV runs on the mail server; the SMTP program behind it is not in the capture']);
+        mailServer = role(mailLeg.server.ip, mailLeg.server.port, 'inferred', [
+          'the host AV runs on the mail server and answers on its SMTP port; the SMTP program behind it is not in the capture',
+        ]);
       } else {
         mailServer = role(mailLeg.server.ip, mailLeg.server.port, 'inferred', [`server of the ${key.server ? 'mail-side' : 'only'} leg (session ${mailLeg.id})`]);
         hostAv = role(null, null, 'unknown', ['no host AV seen: no relay leg, no AV banner, no AV reply']);

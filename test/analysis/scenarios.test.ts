@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { diagnose } from '../../src/analysis/analyze.js';
 import type { AnalysisDocument } from '../../src/analysis/types.js';
 import { parseHostSpec } from '../../src/topology/match.js';
-import { buildSessions, captureSummary, dialogue, MX, SENDER, FGT_WAN, type DialogueOpts } from './helpers.js';
+import { buildSessions, captureSummary, dialogue, MX, SENDER, FGT_LAN, FGT_WAN, type DialogueOpts } from './helpers.js';
 
 function run(o: DialogueOpts, over: Parameters<typeof diagnose>[1] = {}): AnalysisDocument {
   return diagnose({ capture: captureSummary(), sessions: dialogue(o) }, over);
@@ -161,10 +161,25 @@ test('roles: transparent mode leaves the FortiGate IP unknown and says so', () =
   assert.equal(d.roles.mailServer.port, 10025);
 });
 
-test('roles: NAT mode names the FortiGate address the sender connects to', () => {
+test('roles: NAT mode names FortiGate by the inside address that opens the server leg', () => {
   const d = run({ mode: 'streaming', transparent: false });
-  assert.equal(d.roles.fortigate.ip, FGT_WAN);
+  assert.equal(d.roles.fortigate.ip, FGT_LAN);
   assert.equal(d.roles.fortigate.source, 'inferred');
+  assert.match(d.roles.fortigate.evidence.join(' '), new RegExp(FGT_WAN.replace(/\./g, '\\.')));
+});
+
+test('roles: a private client on a lone mail-side leg is FortiGate (NAT), and the sender is unknown', () => {
+  const d = run({ mode: 'streaming', virus: true, relay: 'accepted', transparent: false, legs: ['server', 'relay'] });
+  assert.equal(d.roles.fortigate.ip, FGT_LAN);
+  assert.equal(d.roles.sender.ip, null);
+});
+
+test('roles: overrides win over inference', () => {
+  const d = run({ mode: 'streaming', virus: true, relay: 'accepted' }, {
+    overrides: { fortigate: parseHostSpec('192.0.2.1'), mailServer: parseHostSpec('[2001:db8::25]:2525') },
+  });
+  assert.deepEqual([d.roles.fortigate.ip, d.roles.fortigate.source], ['192.0.2.1', 'user']);
+  assert.deepEqual([d.roles.mailServer.ip, d.roles.mailServer.port, d.roles.mailServer.source], ['2001:db8::25', 2525, 'user']);
 });
 
 test('findings: ids F1.. in order, critical first, evidence cites frames and legs', () => {
