@@ -17,6 +17,8 @@ const INTERFACES = /^interfaces=\[([^\]]*)\]/;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]/g;
 const MAX_LINE = 65536;
+/** Longest packet a hex dump may describe (Wireshark's snaplen ceiling); more is damage, not a packet. */
+const MAX_TEXT_PACKET = 262144;
 
 /** Ethertypes that mean the frame really is Ethernet (the IP-level heuristic must not override them). */
 const KNOWN_ETHERTYPES = new Set([0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x9100, 0x8890, 0x8891, 0x8863, 0x8864, 0x8035, 0x88cc, 0x8847]);
@@ -114,6 +116,11 @@ export class SnifferTextParser {
 
   private line(raw: string): void {
     this.lineNo++;
+    if (raw.length > MAX_LINE) {
+      this.flush();
+      this.sink.skip('overlong text lines');
+      return;
+    }
     let s = raw;
     if (s.indexOf('\r') >= 0) s = s.replace(/\r/g, '');
     if (s.indexOf('\x1b') >= 0) s = s.replace(ANSI, '');
@@ -218,6 +225,7 @@ export class SnifferTextParser {
     if (off !== cur.len) {
       return this.damage(`hex dump offset ${m[1] !== undefined ? '0x' + m[1] : m[2]} does not follow the ${cur.len} bytes before it`);
     }
+    if (cur.len + 16 > MAX_TEXT_PACKET) return this.damage(`hex dump longer than ${MAX_TEXT_PACKET} bytes for one packet`);
     if (cur.len + 16 > this.buf.length) {
       const g = new Uint8Array(this.buf.length * 2);
       g.set(this.buf.subarray(0, cur.len));

@@ -164,6 +164,16 @@ describe('FortiGate sniffer text', () => {
     }
   });
 
+  it('drops an endless line instead of holding it in memory, and reads on', async () => {
+    const text = 'x'.repeat(300_000) + '\n' + writeSnifferText(packets(2, 'eth'), { verbose: 6, timestamps: 'absolute' });
+    for (const size of [4096, 1 << 20]) {
+      const { s } = await readChunked(text, size);
+      assert.equal(s.error, null);
+      assert.equal(s.packets, 2);
+      assert.equal(s.skipped['overlong text lines'], 1);
+    }
+  });
+
   it('reads gzip-compressed sniffer text', async () => {
     const { s } = await readAll(gzipSync(writeSnifferText(packets(2, 'eth'), { verbose: 6, timestamps: 'absolute' })));
     assert.equal(s.gzip, true);
