@@ -27,6 +27,9 @@ const DUP_RING = 4;
 const ACK_GAP_PACKETS = 8;
 const ACK_GAP_SECONDS = 1;
 const CACHE_SIZE = 4096;
+/** Delivered chunks remembered per direction, and bytes sampled from each, for inconsistent-overlap checks. */
+const HIST_CHUNKS = 16;
+const HIST_SAMPLES = 8;
 /** Stands for "no event can cite this packet" (see needRef in process()); never handed to a handler. */
 const NO_REF: SegmentRef = Object.freeze({ frame: 0, tsSec: 0, tsNsec: 0 });
 /** Ports that are a server when no SYN tells us (SMTP family first, then well-known). */
@@ -61,10 +64,15 @@ class Half {
   finRef: SegmentRef | null = null;
   ended = false;
   seen = false;
-  /** Ring of the last delivered bytes, indexed by offset % length (for inconsistent-overlap checks). */
-  hist: Uint8Array | null = null;
-  /** History is valid from this offset (a gap invalidates what lies before it). */
-  histFrom = 0;
+  /**
+   * The last HIST_CHUNKS delivered chunks, for inconsistent-overlap checks: offset, length and HIST_SAMPLES bytes
+   * sampled evenly from first to last. Sampling instead of copying keeps the hot path free of memcpy (frame data
+   * may sit in a SharedArrayBuffer, where copies are slow) and the memory per connection small.
+   */
+  histOff: Float64Array | null = null;
+  histLen: Int32Array | null = null;
+  histSamples: Uint8Array | null = null;
+  histPos = 0;
 
   nextSeq(): number {
     return (this.base + this.next) >>> 0;
@@ -185,7 +193,7 @@ export class Reassembler {
   private readonly limits: ReassemblyLimits;
   private readonly maxBuf: number;
   private readonly dupWindow: number;
-  private readonly histBytes: number;
+  private readonly overlapCheck: boolean;
   /** "ipA ipB ports" -> bucket; A is the smaller endpoint. Only looked up when the cache below misses. */
   private readonly buckets = new Map<string, Bucket>();
   private readonly all: ConnRecord[] = [];
@@ -204,7 +212,7 @@ export class Reassembler {
     this.limits = { ...DEFAULT_REASSEMBLY_LIMITS, ...limits };
     this.maxBuf = Math.max(0, this.limits.maxBufferedBytesPerDirection);
     this.dupWindow = (this.limits.duplicateWindowMs ?? 50) / 1000;
-    this.histBytes = Math.max(0, this.limits.overlapCheckBytes ?? 4096);
+    this.overlapCheck = this.limits.overlapCheck ?? true;
   }
 
   /** Feed one decoded segment (capture order). Never throws on bad traffic. */
@@ -684,25 +692,20 @@ export class Reassembler {
     if (dir === 'c2s') c.stats.bytesC2s += len;
     else c.stats.bytesS2c += len;
     if (c.handler === null || bytes === null || c.handler.skipData === true) return;
-    const h = this.histBytes;
-    if (h > 0) {
-      let ring = half.hist;
-      if (ring === null) ring = half.hist = new Uint8Array(h);
-      // Keep the last h bytes of this chunk at ring[offset % h].
-      const from = len > h ? len - h : 0;
-      let pos = (off + from) % h;
-      if (from === 0 && pos + len <= h) {
-        ring.set(bytes, pos);
-        c.handler.onData({ dir, offset: off, bytes, ref });
-        return;
+    if (this.overlapCheck) {
+      let offs = half.histOff;
+      if (offs === null) {
+        offs = half.histOff = new Float64Array(HIST_CHUNKS);
+        half.histLen = new Int32Array(HIST_CHUNKS);
+        half.histSamples = new Uint8Array(HIST_CHUNKS * HIST_SAMPLES);
       }
-      let i = from;
-      while (i < len) {
-        const n = Math.min(len - i, h - pos);
-        ring.set(bytes.subarray(i, i + n), pos);
-        i += n;
-        pos = 0;
-      }
+      const i = half.histPos;
+      half.histPos = i + 1 === HIST_CHUNKS ? 0 : i + 1;
+      offs[i] = off;
+      (half.histLen as Int32Array)[i] = len;
+      const samples = half.histSamples as Uint8Array;
+      const step = (len - 1) / (HIST_SAMPLES - 1);
+      for (let k = 0, b = i * HIST_SAMPLES; k < HIST_SAMPLES; k++) samples[b + k] = bytes[Math.round(k * step)];
     }
     c.handler.onData({ dir, offset: off, bytes, ref });
   }
@@ -711,21 +714,27 @@ export class Reassembler {
     if (len <= 0) return;
     const off = half.next;
     half.next = off + len;
-    half.histFrom = half.next;
     c.stats.gaps++;
     c.stats.gapBytes += len;
     if (c.handler !== null && c.handler.skipData !== true) c.handler.onGap({ dir, offset: off, length: len, ref });
   }
 
-  /** True when `bytes` (at stream offset `off`) differ from delivered bytes still in the history ring. */
+  /** True when `bytes` (at stream offset `off`) differ from a sampled byte of a recently delivered chunk. */
   private differsFromHistory(half: Half, off: number, bytes: Uint8Array | null): boolean {
-    const ring = half.hist;
-    if (ring === null || bytes === null) return false;
-    const h = ring.length;
-    const lo = Math.max(off, half.histFrom, half.next - h);
-    const hi = Math.min(off + bytes.length, half.next);
-    for (let o = lo; o < hi; o++) {
-      if (ring[o % h] !== bytes[o - off]) return true;
+    const offs = half.histOff;
+    if (offs === null || bytes === null) return false;
+    const lens = half.histLen as Int32Array;
+    const samples = half.histSamples as Uint8Array;
+    const hi = off + bytes.length;
+    for (let i = 0; i < HIST_CHUNKS; i++) {
+      const len = lens[i];
+      const eOff = offs[i];
+      if (len === 0 || eOff >= hi || eOff + len <= off) continue;
+      const step = (len - 1) / (HIST_SAMPLES - 1);
+      for (let k = 0, b = i * HIST_SAMPLES; k < HIST_SAMPLES; k++) {
+        const o = eOff + Math.round(k * step);
+        if (o >= off && o < hi && bytes[o - off] !== samples[b + k]) return true;
+      }
     }
     return false;
   }
@@ -906,7 +915,9 @@ export class Reassembler {
     for (const half of [c.c2s, c.s2c]) {
       half.buf = [];
       half.bufBytes = 0;
-      half.hist = null;
+      half.histOff = null;
+      half.histLen = null;
+      half.histSamples = null;
     }
     if (h !== null) h.onClose(c.close);
   }

@@ -123,8 +123,11 @@ export interface ReassemblyLimits {
   maxConnections: number;
   /** Two captures of one packet (same tuple, seq, ack, length, flags, IP id) closer than this count once. Default 50. */
   duplicateWindowMs?: number;
-  /** Delivered bytes kept per direction to tell consistent from inconsistent retransmissions. Default 4096; 0 = off. */
-  overlapCheckBytes?: number;
+  /**
+   * Compare retransmitted/overlapping bytes with sampled bytes of the last 16 delivered chunks per direction to
+   * count inconsistent overlaps (against buffered data the comparison is exact). Default true.
+   */
+  overlapCheck?: boolean;
 }
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
