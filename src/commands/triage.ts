@@ -291,7 +291,7 @@ export async function triage(inputs: readonly string[], opts: TriageOptions = {}
             pending.set(s.index, { kind: 'error', source: s, error, ms: 0, exitCode: ERROR_EXIT_CODE });
             continue;
           }
-          if (inflight >= poolSize) break;
+          if (inflight >= pool!.capacity) break;
           next++;
           inflight++;
           pool!.run({ id: s.index, location: s.location, path: s.path }).then((reply: WorkerReply) => {

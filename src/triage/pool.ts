@@ -1,20 +1,32 @@
-// Pool of worker threads, one capture per worker at a time; a worker that crashes is replaced and its job reported.
+// Pool of worker threads, each analysing one capture at a time; a worker that crashes is replaced and its capture reported.
 
 import { Worker } from 'node:worker_threads';
 import type { WorkerJob, WorkerReply } from './types.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
+/**
+ * Jobs handed to one worker at once: the one it runs plus one waiting in its queue, so that it starts the next capture
+ * without a round trip through the main thread (measured: workers sat idle ~20% of the time with depth 1).
+ */
+export const QUEUE_DEPTH = 2;
+
+interface Pending {
+  job: WorkerJob;
+  resolve: (r: WorkerReply) => void;
+  sent: number;
+}
+
 interface Slot {
   worker: Worker;
-  job: WorkerJob | null;
-  resolve: ((r: WorkerReply) => void) | null;
-  started: number;
+  /** In the order sent; the worker runs them in this order, one at a time, so the first is the running one. */
+  queue: Pending[];
 }
 
 /**
- * `run(job)` resolves with the worker's reply; callers keep at most `size` jobs in flight. A worker that dies
- * (an uncaught exception, out of memory) resolves its job with an error reply and is replaced.
+ * `run(job)` resolves with the worker's reply; callers keep at most `capacity` jobs in flight. A worker that dies
+ * (an uncaught exception, out of memory) resolves the capture it was running with an error reply and is replaced;
+ * captures queued behind it are handed to the replacement.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -28,24 +40,21 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(true));
   }
 
+  get capacity(): number {
+    return this.size * QUEUE_DEPTH;
+  }
+
   /** Resolves when every first worker has loaded the analysis; rejects with the load error of the first that could not. */
   ready(): Promise<void> {
     return Promise.all(this.readiness).then(() => undefined);
   }
 
-  get idle(): number {
-    return this.slots.filter((s) => s.job === null).length;
-  }
-
   run(job: WorkerJob): Promise<WorkerReply> {
-    const slot = this.slots.find((s) => s.job === null);
-    if (!slot) return Promise.reject(new Error('worker pool: no idle worker'));
-    return new Promise((resolve) => {
-      slot.job = job;
-      slot.resolve = resolve;
-      slot.started = Date.now();
-      slot.worker.postMessage(job);
-    });
+    let slot: Slot | undefined;
+    for (const s of this.slots) if (s.queue.length < QUEUE_DEPTH && (!slot || s.queue.length < slot.queue.length)) slot = s;
+    if (!slot) return Promise.reject(new Error('worker pool: every worker queue is full'));
+    const target = slot;
+    return new Promise((resolve) => this.send(target, { job, resolve, sent: Date.now() }));
   }
 
   /** Stops every worker; jobs still in flight are abandoned (their promises never resolve). */
@@ -54,9 +63,14 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate().catch(() => 0)));
   }
 
+  private send(slot: Slot, p: Pending): void {
+    slot.queue.push(p);
+    slot.worker.postMessage(p.job);
+  }
+
   private spawn(initial = false): Slot {
     const worker = new Worker(WORKER_URL, { workerData: this.workerData });
-    const slot: Slot = { worker, job: null, resolve: null, started: 0 };
+    const slot: Slot = { worker, queue: [] };
     let readyResolve: () => void = () => undefined;
     let readyReject: (e: Error) => void = () => undefined;
     if (initial) {
@@ -73,25 +87,29 @@ export class WorkerPool {
         else readyReject(new Error(`the analysis cannot be loaded: ${reply.message}`));
         return;
       }
-      if (!slot.job || reply.id !== slot.job.id) return;
-      const resolve = slot.resolve!;
-      slot.job = null;
-      slot.resolve = null;
-      resolve(reply);
+      const i = slot.queue.findIndex((p) => p.job.id === reply.id);
+      if (i < 0) return;
+      const [p] = slot.queue.splice(i, 1);
+      p.resolve(reply);
     });
     const died = (why: string): void => {
       readyReject(new Error(`a triage worker could not start: ${why}`));
       if (this.closed) return;
-      const job = slot.job;
-      const resolve = slot.resolve;
-      const i = this.slots.indexOf(slot);
-      if (i < 0) return;
-      // Replace first, so the caller's next dispatch (run from the resolution below) finds an idle worker.
+      const at = this.slots.indexOf(slot);
+      if (at < 0) return;
       worker.removeAllListeners();
       worker.on('error', () => undefined);
       worker.terminate().catch(() => 0);
-      this.slots[i] = this.spawn();
-      if (job && resolve) resolve({ id: job.id, ok: false, error: { message: `analysis crashed (a bug, please report it): ${why}` }, ms: Date.now() - slot.started });
+      const [running, ...waiting] = slot.queue;
+      slot.queue = [];
+      // Replace first, so that the caller's next dispatch (made when the crashed capture resolves) finds room.
+      const fresh = this.spawn();
+      this.slots[at] = fresh;
+      for (const p of waiting) this.send(fresh, p);
+      if (running) {
+        const ms = Date.now() - running.sent;
+        running.resolve({ id: running.job.id, ok: false, error: { message: `analysis crashed (a bug, please report it): ${why}` }, ms });
+      }
     };
     worker.on('error', (e) => died(e instanceof Error ? e.message.split('\n')[0] : String(e)));
     worker.on('messageerror', (e) => died(`unreadable reply: ${e.message}`));

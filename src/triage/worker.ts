@@ -21,17 +21,24 @@ try {
 // Tell the pool whether the analysis loaded, so a broken installation fails the run once, up front.
 parentPort!.postMessage(analyzer instanceof Error ? { ready: false, message: analyzer.message.split('\n')[0] } : { ready: true });
 
+// The pool may queue a second capture behind the running one; they are analysed strictly one after the other.
+const queue: WorkerJob[] = [];
+let busy = false;
+
+async function drain(): Promise<void> {
+  busy = true;
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    const t0 = performance.now();
+    const r = await analyzeSource(analyzer, job, data.analyzeOptions);
+    const ms = Math.round(performance.now() - t0);
+    const reply: WorkerReply = r.ok ? { id: job.id, ok: true, document: r.document, ms } : { id: job.id, ok: false, error: r.error, ms };
+    parentPort!.postMessage(reply);
+  }
+  busy = false;
+}
+
 parentPort!.on('message', (job: WorkerJob) => {
-  const t0 = performance.now();
-  analyzeSource(analyzer, job, data.analyzeOptions).then(
-    (r) => {
-      const ms = Math.round(performance.now() - t0);
-      const reply: WorkerReply = r.ok ? { id: job.id, ok: true, document: r.document, ms } : { id: job.id, ok: false, error: r.error, ms };
-      parentPort!.postMessage(reply);
-    },
-    (e: unknown) => {
-      // analyzeSource never rejects; if it does, it is a bug: let the pool see a crash.
-      throw e;
-    },
-  );
+  queue.push(job);
+  // analyzeSource never rejects; if drain does, it is a bug: rethrown outside the promise, the pool sees a crash.
+  if (!busy) drain().catch((e: unknown) => setImmediate(() => { throw e; }));
 });
