@@ -172,6 +172,12 @@ function newStats(): ConnectionStats {
   };
 }
 
+function noteInterface(info: ConnectionInfo, name: string | undefined): void {
+  if (name === undefined) return;
+  const names = (info.interfaceNames ??= info.interfaceName !== undefined ? [info.interfaceName] : []);
+  if (!names.includes(name)) names.push(name);
+}
+
 function sameInterface(info: ConnectionInfo, p: TcpPacket): boolean {
   return info.interfaceIndex === p.interfaceIndex && info.interfaceName === p.interfaceName;
 }
@@ -310,6 +316,7 @@ export class Reassembler {
       if (sameIf ? dTtl !== 0 : dTtl < -1 || dTtl > 1) continue;
       if (e.conn !== null) {
         e.conn.stats.duplicatesAcrossInterfaces++;
+        if (p.interfaceName !== e.conn.info.interfaceName) noteInterface(e.conn.info, p.interfaceName);
       }
       return true;
     }
@@ -515,6 +522,7 @@ export class Reassembler {
     c.lastTsSec = p.tsSec;
     c.lastTsNsec = p.tsNsec;
     c.stats.packets++;
+    if (p.interfaceName !== c.info.interfaceName) noteInterface(c.info, p.interfaceName);
     const c2s = c.clientIsA === fromA;
     const dir: Direction = c2s ? 'c2s' : 's2c';
     const half = c2s ? c.c2s : c.s2c;

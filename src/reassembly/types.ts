@@ -24,9 +24,15 @@ export interface ConnectionInfo {
   id: number;
   client: Endpoint;
   server: Endpoint;
+  /** Interface of the connection's first packet. */
   interfaceIndex: number;
   interfaceName?: string;
-  /** True when the SYN was seen; otherwise client/server were guessed (ports, first payload). */
+  /**
+   * Every interface name its packets were captured on (duplicates included), in order of first appearance, when
+   * more than one: a routed connection in an `any` capture shows two, a transparent proxy's leg one.
+   */
+  interfaceNames?: string[];
+  /** True when the SYN (or SYN-ACK) was seen; otherwise client/server were guessed (ports, first payload). */
   startSeen: boolean;
   clientIsn?: number;
   serverIsn?: number;

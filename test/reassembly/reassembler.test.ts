@@ -336,6 +336,7 @@ describe('Reassembler: epochs, proxy legs and duplicates', () => {
       assert.equal(t.r.connections()[1].close?.reason, 'rst');
       assert.equal(t.r.connections()[0].close?.reason, 'capture-end');
       assert.equal(s.info.clientTtl, 255);
+      assert.equal(s.info.interfaceNames, undefined);
       assert.equal(t.r.totals.duplicatesAcrossInterfaces, 0);
       assert.equal(t.r.totals.gaps, 0);
     });
@@ -387,6 +388,7 @@ describe('Reassembler: epochs, proxy legs and duplicates', () => {
     assert.equal(t.r.totals.duplicatesAcrossInterfaces, 5);
     assert.equal(t.r.totals.retransmissions, 0);
     assert.equal(t.r.totals.packets, 5);
+    assert.deepEqual(t.r.connections()[0].interfaceNames, ['port1', 'port2']);
   });
 
   it('does not take a retransmission (new IP id) for a duplicate', () => {
