@@ -22,6 +22,11 @@ export interface SmtpOptions {
  */
 export function createSmtpFactory(opts: SmtpOptions): HandlerFactory & { drain(): Promise<void> } {
   const limits: SmtpLimits = { ...DEFAULT_SMTP_LIMITS, ...opts.limits };
+  // NaN or a negative limit (a bad flag) would disable the limit or break the buffers: use the default.
+  for (const k of ['maxMessageBytes', 'maxLineBytes'] as const) {
+    const v = limits[k];
+    limits[k] = Number.isFinite(v) && v >= 0 ? Math.floor(v) : DEFAULT_SMTP_LIMITS[k];
+  }
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
   let failure: { error: unknown } | undefined;

@@ -123,7 +123,8 @@ export class LineReader {
     }
     if (n <= 0) return;
     if (this.len + n > this.buf.length) {
-      let cap = this.buf.length * 2;
+      // From at least 64: a zero-length buffer (maxLineBytes 0) would never grow and the loop would not end.
+      let cap = Math.max(64, this.buf.length * 2);
       while (cap < this.len + n) cap *= 2;
       const nb = new Uint8Array(Math.min(cap, this.maxLineBytes + 1));
       nb.set(this.buf.subarray(0, this.len));
