@@ -57,11 +57,17 @@ const limitOptions = (y: Argv) =>
 
 type LimitArgs = { maxMessageBytes: number; maxLine: number; maxBuffer: number; maxConnections: number; maxDecompressed: number };
 
+/** A limit flag must be a finite number (NaN from `--max-line abc` would silently disable the limit). */
+function limit(flag: string, v: number, min = 0): number {
+  if (!Number.isFinite(v) || v < min) throw new UsageError(`--${flag} must be a number >= ${min}, not ${String(v)}`);
+  return Math.floor(v);
+}
+
 function pipelineOptions(a: LimitArgs) {
   return {
-    read: { maxDecompressedBytes: a.maxDecompressed },
-    reassembly: { maxBufferedBytesPerDirection: a.maxBuffer, maxConnections: a.maxConnections },
-    smtp: { maxMessageBytes: a.maxMessageBytes, maxLineBytes: a.maxLine },
+    read: { maxDecompressedBytes: limit('max-decompressed', a.maxDecompressed) },
+    reassembly: { maxBufferedBytesPerDirection: limit('max-buffer', a.maxBuffer), maxConnections: limit('max-connections', a.maxConnections, 1) },
+    smtp: { maxMessageBytes: limit('max-message-bytes', a.maxMessageBytes), maxLineBytes: limit('max-line', a.maxLine) },
   };
 }
 
