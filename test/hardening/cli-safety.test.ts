@@ -176,3 +176,15 @@ describe('capture text never reaches the terminal raw', () => {
     assert.equal(o.out.indexOf(Buffer.from('\u202E')), -1, 'raw U+202E in JSON');
   });
 });
+
+describe('limit flags', () => {
+  it('a non-numeric, negative or infinite limit is a usage error (exit 2, one line), never a silent "no limit"', () => {
+    const path = captureOf([dialog([])]);
+    for (const [flag, v] of [['--max-line', 'abc'], ['--max-buffer', '-5'], ['--max-message-bytes', 'Infinity'], ['--max-connections', '0'], ['--max-decompressed', 'NaN']]) {
+      const r = cli(['sessions', path, flag, v]);
+      assert.equal(r.code, 2, `${flag} ${v}: exit ${r.code} ${r.err}`);
+      assert.match(r.err, new RegExp(`${flag} must be a number`));
+      assert.ok(!/\n\s+at /.test(r.err), 'no stack trace');
+    }
+  });
+});

@@ -251,6 +251,16 @@ describe('hostile inputs', () => {
     assert.ok(rssGrowth < 128 * 1024 * 1024, `RSS grew ${mib(rssGrowth)}`);
   });
 
+  it('zero, NaN and negative limits are honoured or replaced, without hanging, also for lines split across segments', async () => {
+    const split = file(pcapOf(conversation(smtpDialogue(), { mss: 5 })));
+    for (const lim of [0, Number.NaN, -5]) {
+      const t0 = performance.now();
+      const r = await runPipeline(split, { smtp: { maxLineBytes: lim, maxMessageBytes: lim } });
+      assert.equal(r.sessions.length, 1, `limit ${lim}`);
+      assert.ok(performance.now() - t0 < 5000, `limit ${lim} took ${(performance.now() - t0).toFixed(0)} ms`);
+    }
+  });
+
   it('zero and tiny limits are honoured without hanging', async () => {
     const pkts = conversation(smtpDialogue());
     const path = file(pcapOf(pkts));
