@@ -151,10 +151,14 @@ export function findServerStart(b: Uint8Array, n: number, final: boolean): numbe
 
 /** Where SMTP starts in the client stream given the server's preamble length; NEED_MORE if not yet known. */
 export function findClientStart(b: Uint8Array, n: number, server: Uint8Array, serverStart: number): number {
-  if (serverStart === 0 || n === 0) return 0;
+  if (serverStart === 0) return 0;
+  const connect = n >= 8 && ascii(b, 0, 8).toUpperCase() === 'CONNECT ';
+  // An HTTP response counts as a preamble only after a CONNECT request.
+  if (server[0] === 72 /* 'H' */ && !connect) return n < 8 ? NEED_MORE : NOT_SMTP;
+  if (n === 0) return 0;
   if (b[0] === 5) return socks5ClientLength(b, n, server[1] === 0x02);
   if (b[0] === 4) return socks4ClientLength(b, n);
-  if (ascii(b, 0, Math.min(n, 8)).toUpperCase() === 'CONNECT ') return headerEnd(b, n);
+  if (connect) return headerEnd(b, n);
   return 0;
 }
 

@@ -156,6 +156,8 @@ export class SmtpConnection implements StreamHandler {
   private lmtp = false;
   private suppressOrphans = false;
   private afterServerGap = false;
+  /** STARTTLS was accepted: the next client line shows whether the capture carries TLS or decrypted text. */
+  private afterStarttls = false;
   private firstCommandChecked = false;
   private firstEnd?: { side: 'client' | 'server'; kind: 'fin' | 'rst'; ref: SegmentRef };
   private readonly eventCounts = new Map<string, number>();
@@ -277,7 +279,9 @@ export class SmtpConnection implements StreamHandler {
     } else if (cls === 'smtp') {
       s2cStart = 0;
       c2sStart = 0;
-    } else if (cls === 'no' || sStart === NOT_SMTP || final) {
+    } else if (sStart === NOT_SMTP || final || (cls === 'no' && this.dlen.s2c > 0)) {
+      // A client that is not SMTP-like still waits (within DETECT_BYTES) for the server: malware talks before
+      // the 220, and the server's first bytes settle it.
       return this.ignore();
     } else {
       return;
@@ -363,15 +367,21 @@ export class SmtpConnection implements StreamHandler {
           break;
         case 'cmd': {
           if (!this.cr.hasPartial && isTlsRecord(b, i)) {
-            // Implicit TLS: the server side stops at its own first TLS record.
-            this.session.tls ??= { ref };
-            this.event('tls', ref, 'c2s', 'TLS record where a command was expected');
+            // Implicit TLS, or the handshake after STARTTLS: the server side stops at its own first TLS record.
+            if (!this.afterStarttls) {
+              this.session.tls ??= { ref };
+              this.event('tls', ref, 'c2s', 'TLS record where a command was expected');
+            }
             this.cmode = 'tls';
             // The server may still answer the TLS bytes as if they were command lines.
             this.suppressOrphans = true;
             return;
           }
           if (this.cr.skipToLf && looksLikeCommand(b, i)) this.cr.skipToLf = false;
+          if (this.afterStarttls && !this.cr.hasPartial) {
+            this.afterStarttls = false;
+            this.event('plaintext-after-starttls', ref, 'c2s');
+          }
           if (this.quitSeen && !this.quitReported) {
             this.quitReported = true;
             this.event('data-after-quit', ref, 'c2s');
@@ -391,7 +401,7 @@ export class SmtpConnection implements StreamHandler {
       if (!this.sr.hasPartial) {
         if (isTlsRecord(b, i)) {
           this.smode = 'tls';
-          if (!this.session.tls) {
+          if (!this.session.tls && !this.afterStarttls) {
             this.session.tls = { ref };
             this.event('tls', ref, 's2c', 'TLS record where a reply was expected');
           }
@@ -928,10 +938,12 @@ export class SmtpConnection implements StreamHandler {
       case 'STARTTLS':
         if (rep.code === 220) {
           this.closeTx('starttls', ref);
-          this.tls(ref, 'starttls', 's2c');
-        } else if (this.cmode === 'hold') {
-          this.release(false, ref);
+          this.session.tls = { ref };
+          this.event('starttls', ref, 's2c');
+          // Each side stops at its first TLS record; a decrypted capture goes on in plain text and is parsed.
+          this.afterStarttls = true;
         }
+        if (this.cmode === 'hold') this.release(false, ref);
         break;
       case 'AUTH':
       case 'AUTH-RESPONSE':
@@ -994,16 +1006,6 @@ export class SmtpConnection implements StreamHandler {
     tx.t.outcome = outcome;
     tx.t.finalReply = rep;
     if (at) tx.t.rejectedAt = at;
-  }
-
-  private tls(ref: SegmentRef, name: 'tls' | 'starttls', dir: Direction, detail?: string): void {
-    this.session.tls = { ref };
-    this.event(name, ref, dir, detail);
-    this.cmode = 'tls';
-    this.smode = 'tls';
-    this.held = [];
-    this.heldBytes = 0;
-    this.holdFor = undefined;
   }
 
   // ---------------------------------------------------------------- end of connection
