@@ -423,6 +423,15 @@ describe('Reassembler: trailing packets and keep-alives', () => {
     assert.equal(t.r.connections()[0].close?.stats.packets, 9);
   });
 
+  it('forgets a closed connection after two idle minutes: a later segment starts a new one', () => {
+    const v = new Conv();
+    const t = new Harness().push(...v.handshake(), v.c('x'), v.c('', { flags: FA }), v.s('', { flags: FA }), v.c(''));
+    const other = new Conv({ sport: 41000 });
+    t.push({ ...other.syn(), ts: 1_700_000_300 }, { ...v.c('late'), ts: 1_700_000_301 }).finish();
+    assert.equal(t.r.totals.connections, 3);
+    assert.equal(t.r.connections()[2].startSeen, false);
+  });
+
   it('does not call a keep-alive byte an inconsistent overlap', () => {
     const v = new Conv();
     const t = new Harness().push(...v.handshake(), v.c('HELO x\r\n'));
