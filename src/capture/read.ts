@@ -284,7 +284,8 @@ async function readFrom(
   try {
     for await (const c of source) {
       const chunk = c instanceof Uint8Array ? c : Buffer.from(c as ArrayBufferLike);
-      hasher.update?.(chunk);
+      const pending = hasher.update(chunk);
+      if (pending) await pending;
       fileBytes += chunk.length;
       if (thrown) break;
       await feedRaw(chunk);
@@ -343,16 +344,17 @@ async function readFrom(
   }
 }
 
-/** Where the sha256 of the stored bytes comes from: inline, or a worker fed from shared read buffers. */
+/** Where the sha256 of the stored bytes comes from: inline, or a worker fed through shared memory. */
 interface Hasher {
-  /** Called with every chunk of the file as stored; absent when the source hashes by itself. */
-  update?(chunk: Uint8Array): void;
+  /** Called with every chunk of the file as stored, in order; may make the reader wait (worker backlog). */
+  update(chunk: Uint8Array): void | Promise<void>;
   digest(): Promise<string>;
+  close?(): Promise<void>;
 }
 
 function inlineHasher(): Hasher {
   const h = createHash('sha256');
-  return { update: (c) => h.update(c), digest: async () => h.digest('hex') };
+  return { update: (c) => void h.update(c), digest: async () => h.digest('hex') };
 }
 
 /**
@@ -383,25 +385,25 @@ const SLOTS = 4;
 const PARALLEL_HASH_MIN = 32 * 1024 * 1024;
 
 /**
- * Large files: chunks are read into slots of a SharedArrayBuffer; a worker hashes each slot while the parser
- * reads the same bytes, and a slot is reused once both are done with it. Saves ~0.7 s per GiB on this machine.
+ * Large files: each chunk is copied into a slot of a SharedArrayBuffer that a worker hashes while the main thread
+ * parses (saves ~0.7 s per GiB here). Frames stay views on ordinary buffers: views on shared memory measured twice
+ * the garbage-collection time. The reader waits only when the worker is SLOTS chunks behind.
  */
-class SharedFileReader implements Hasher {
+class WorkerHasher implements Hasher {
   private readonly sab = new SharedArrayBuffer(SLOTS * READ_CHUNK);
   private readonly worker = new Worker(new URL('./hash-worker.js', import.meta.url));
-  /** Per slot: 1 = worker hashing, 2 = consumer reading, 4 = read in flight. */
   private readonly busy = new Uint8Array(SLOTS);
   private wakeUp: (() => void) | null = null;
   private readonly digestP: Promise<string>;
   private failure: Error | null = null;
 
-  constructor(private readonly fh: FileHandle) {
+  constructor() {
     this.worker.postMessage({ sab: this.sab });
     this.digestP = new Promise((resolve, reject) => {
       this.worker.on('message', (m: { done?: number; digest?: string }) => {
         if (m.digest !== undefined) resolve(m.digest);
         else if (m.done !== undefined) {
-          this.busy[m.done] &= ~1;
+          this.busy[m.done] = 0;
           this.wake();
         }
       });
@@ -420,40 +422,30 @@ class SharedFileReader implements Hasher {
     w?.();
   }
 
-  private async acquire(): Promise<number> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      const i = this.busy.indexOf(0);
-      if (i >= 0) {
-        this.busy[i] = 4;
-        return i;
-      }
-      await new Promise<void>((r) => (this.wakeUp = r));
+  private post(slot: number, chunk: Uint8Array): void {
+    new Uint8Array(this.sab, slot * READ_CHUNK, chunk.length).set(chunk);
+    this.busy[slot] = 1;
+    this.worker.postMessage({ slot, offset: slot * READ_CHUNK, len: chunk.length });
+  }
+
+  update(chunk: Uint8Array): void | Promise<void> {
+    if (this.failure) throw this.failure;
+    if (chunk.length > READ_CHUNK) {
+      // Only file chunks come here (at most READ_CHUNK); split anything larger to stay correct.
+      return (async () => {
+        for (let o = 0; o < chunk.length; o += READ_CHUNK) await this.update(chunk.subarray(o, o + READ_CHUNK));
+      })();
     }
-  }
-
-  private view(slot: number, len = READ_CHUNK): Uint8Array {
-    return new Uint8Array(this.sab, slot * READ_CHUNK, len);
-  }
-
-  async *chunks(): AsyncGenerator<Uint8Array> {
-    let slot = await this.acquire();
-    let pending = this.fh.read(this.view(slot), 0, READ_CHUNK, null);
-    try {
+    const slot = this.busy.indexOf(0);
+    if (slot >= 0) return this.post(slot, chunk);
+    return (async () => {
       for (;;) {
-        const { bytesRead } = await pending;
-        if (bytesRead === 0) return;
-        const cur = slot;
-        this.busy[cur] = 3;
-        this.worker.postMessage({ slot: cur, offset: cur * READ_CHUNK, len: bytesRead });
-        slot = await this.acquire();
-        pending = this.fh.read(this.view(slot), 0, READ_CHUNK, null);
-        yield this.view(cur, bytesRead);
-        this.busy[cur] &= ~2;
+        await new Promise<void>((r) => (this.wakeUp = r));
+        if (this.failure) throw this.failure;
+        const free = this.busy.indexOf(0);
+        if (free >= 0) return this.post(free, chunk);
       }
-    } finally {
-      await pending.catch(() => undefined);
-    }
+    })();
   }
 
   async digest(): Promise<string> {
@@ -473,15 +465,12 @@ class SharedFileReader implements Hasher {
  */
 export async function readCapture(path: string, onFrame: (f: RawFrame) => void, opts: ReadOptions = {}): Promise<CaptureSummary> {
   let fh: FileHandle | null = null;
-  let shared: SharedFileReader | null = null;
+  let hasher: Hasher | null = null;
   try {
     fh = await open(path, 'r');
     const size = (await fh.stat()).size;
-    if (size >= PARALLEL_HASH_MIN) {
-      shared = new SharedFileReader(fh);
-      return await readFrom(shared.chunks(), path, onFrame, opts, () => undefined, shared);
-    }
-    return await readFrom(fileChunks(fh), path, onFrame, opts, () => undefined, inlineHasher());
+    hasher = size >= PARALLEL_HASH_MIN ? new WorkerHasher() : inlineHasher();
+    return await readFrom(fileChunks(fh), path, onFrame, opts, () => undefined, hasher);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && err.syscall) {
@@ -491,7 +480,7 @@ export async function readCapture(path: string, onFrame: (f: RawFrame) => void, 
     }
     throw e;
   } finally {
-    await shared?.close();
+    await hasher?.close?.();
     await fh?.close();
   }
 }
