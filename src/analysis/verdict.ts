@@ -1,7 +1,7 @@
 // The verdict contract for scripts and ticketing systems: verdict, confidence, exit code and a one-sentence summary.
 
 import type { Dialogue, Topology } from '../topology/types.js';
-import { isFortigateStyleRefusal } from '../topology/hostav.js';
+import { bodyRefusal, isFortigateStyleRefusal } from '../topology/hostav.js';
 import type { EvaluatedFinding } from '../rules/index.js';
 import type { Confidence, Verdict } from './types.js';
 
@@ -38,9 +38,10 @@ function senderOnlyRefusal(topology: Topology): boolean {
   const mailVisible = ds.some((d: Dialogue) => d.server && (d.client !== null || d.lone === 'mail'));
   if (mailVisible) return false;
   return ds.some((d) =>
-    (d.client ?? d.server)!.transactions.some(
-      (t) => t.outcome === 'rejected' && t.finalReply !== undefined && isFortigateStyleRefusal(t.finalReply) && t.rejectedAt !== 'MAIL' && t.rejectedAt !== 'RCPT',
-    ),
+    (d.client ?? d.server)!.transactions.some((t) => {
+      const r = bodyRefusal(t);
+      return r !== null && isFortigateStyleRefusal(r);
+    }),
   );
 }
 

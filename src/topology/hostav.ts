@@ -1,6 +1,6 @@
 // Recognises a host AV (and FortiGate's own refusals) from SMTP lines: banners, EHLO replies, virus replies.
 
-import type { SmtpReply, SmtpSession } from '../smtp/types.js';
+import type { SmtpReply, SmtpSession, SmtpTransaction } from '../smtp/types.js';
 
 /** Product names that identify an SMTP AV proxy outright (DOMAIN.md "How a host AV shows itself"). */
 const AV_PROXY = /\b(amavisd(?:-new)?|amavis|clamsmtpd?|clamav|f-?secure|internet gatekeeper|av ?proxy|smtp ?scanner|mailscanner)\b/i;
@@ -73,4 +73,17 @@ export function greetingLines(s: SmtpSession): SmtpReply[] {
     out.push({ code: 220, lines: [s.banner], frame: s.start.frame, tsSec: s.start.tsSec, tsNsec: s.start.tsNsec, offset: 0 });
   }
   return out;
+}
+
+/**
+ * The reply that refused a transaction after (or during) its body, if any: the final reply of a rejected
+ * transaction, or a 5xx that ended it during DATA (seen when a capture gap hid the end of data).
+ */
+export function bodyRefusal(t: SmtpTransaction): SmtpReply | null {
+  if (t.outcome === 'rejected' && t.finalReply && t.rejectedAt !== 'MAIL' && t.rejectedAt !== 'RCPT') return t.finalReply;
+  const r = t.abort?.reply;
+  if (t.outcome === 'aborted' && t.abort?.how === 'reply' && r && r.code >= 500) {
+    return { code: r.code, lines: [r.text], frame: t.abort.ref.frame, tsSec: t.abort.ref.tsSec, tsNsec: t.abort.ref.tsNsec, offset: 0 };
+  }
+  return null;
 }

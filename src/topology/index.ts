@@ -4,6 +4,7 @@ import type { LegRole } from '../analysis/types.js';
 import { spliceAbortOf } from './abort.js';
 import type { SmtpSession, SmtpTransaction } from '../smtp/types.js';
 import {
+  bodyRefusal,
   greetingLines,
   isAvHintText,
   isAvProxyText,
@@ -337,8 +338,9 @@ function guessSide(s: SmtpSession, hasRelay: boolean, ov: TopologyOverrides): { 
   const avReply = s.replies.find((r) => isAvVirusReply(r));
   if (avReply) return { side: 'mail', reasons: [`a host AV answers on it: "${replyLine(avReply)}"`] };
   for (const t of s.transactions) {
-    if (t.finalReply && isFortigateStyleRefusal(t.finalReply) && (t.rejectedAt === 'end-of-data' || t.rejectedAt === 'DATA' || t.rejectedAt === 'BDAT')) {
-      return { side: 'sender', reasons: [`transaction ${t.index + 1} was refused after its body with "${replyLine(t.finalReply)}", as FortiGate refuses the sender`] };
+    const r = bodyRefusal(t);
+    if (r && isFortigateStyleRefusal(r)) {
+      return { side: 'sender', reasons: [`transaction ${t.index + 1} was refused after its body with "${replyLine(r)}", as FortiGate refuses the sender`] };
     }
   }
   const side = interfaceSide(s.interfaceName);

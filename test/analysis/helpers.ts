@@ -125,7 +125,9 @@ export function buildSessions(specs: LegSpec[]): SmtpSession[] {
         points.push(p);
         replyFix.push(() => Object.assign(p, { frame: r.frame, tsSec: r.tsSec, tsNsec: r.tsNsec }));
       }
-      const endOfData = x.endAt !== undefined ? refs.at(x.endAt) : undefined;
+      // The end-of-data marker rides in the last body segment when it is sent at the same moment.
+      const lastChunk = chunks[chunks.length - 1];
+      const endOfData = x.endAt === undefined ? undefined : lastChunk && lastChunk[0] === x.endAt ? lastRef : refs.at(x.endAt);
       const finalReply = x.final ? rep(x.final.at, x.final.code, x.final.text, undefined, x.final.enhanced) : undefined;
       const outcome: TransactionOutcome =
         x.outcome ?? (x.abort ? 'aborted' : finalReply ? (finalReply.code < 400 ? 'accepted' : 'rejected') : 'incomplete');
