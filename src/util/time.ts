@@ -5,15 +5,24 @@ export interface Ts {
   tsNsec: number;
 }
 
+/** Largest |seconds| a Date holds (±100,000,000 days from the epoch). */
+const MAX_DATE_SEC = 8.64e12;
+
+/** `YYYY-MM-DDTHH:MM:SS`; a damaged capture's timestamp beyond Date's range (toISOString would throw) is clamped to it. */
+function isoBase(sec: number): string {
+  const s = Number.isFinite(sec) ? Math.max(-MAX_DATE_SEC, Math.min(MAX_DATE_SEC, Math.floor(sec))) : 0;
+  return new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, '');
+}
+
 /** ISO 8601 UTC with 9 fractional digits, e.g. 2024-05-01T10:11:12.123456789Z. */
 export function isoNs(sec: number, nsec: number): string {
-  const base = new Date(sec * 1000).toISOString().slice(0, 19);
+  const base = isoBase(sec);
   return `${base}.${String(nsec).padStart(9, '0')}Z`;
 }
 
 /** ISO 8601 UTC with microseconds (reports meant for people). */
 export function isoUs(sec: number, nsec: number): string {
-  const base = new Date(sec * 1000).toISOString().slice(0, 19);
+  const base = isoBase(sec);
   return `${base}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}Z`;
 }
 
