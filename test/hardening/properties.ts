@@ -402,9 +402,15 @@ export function tempDir(): { dir: string; done: () => void } {
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Counterexamples found by longer runs, replayed first on every run (fast-check `examples`). */
+export const REGRESSIONS: MutatedCase[] = [
+  // Sniffer text with a relative timestamp of 1e20 s: isoNs threw RangeError (Invalid time value) in sessionsJson.
+  { seed: 3, mutations: [{ kind: 'text', a: 18, b: 0, v: 56245 }, { kind: 'flip', a: 0, b: 0, v: 0 }], gzipAfter: false, chunks: [1] },
+];
+
 /** All properties by name, with their CI run counts. */
 export const PROPERTIES = {
-  reader: { runs: 250, make: () => readerProperty() },
+  reader: { runs: 250, make: () => readerProperty(), examples: REGRESSIONS.map((c) => [c]) },
   randomBytes: { runs: 150, make: () => randomBytesProperty() },
   decoder: { runs: 2000, make: () => decoderProperty() },
   decoderStructured: { runs: 2000, make: () => decoderStructuredProperty() },
