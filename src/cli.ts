@@ -17,6 +17,12 @@ import { replayHeader, replayLine } from './report/replay-text.js';
 import { configCommand, configExitCode } from './commands/config.js';
 import { configMarkdown, configText } from './config/render.js';
 import { triage, triageOptions, triageOptionsFromArgs } from './commands/triage.js';
+import { analyze } from './commands/analyze.js';
+import { renderAnalysisText } from './report/analysis-text.js';
+import { renderAnalysisMarkdown } from './report/analysis-markdown.js';
+import { renderAnalysisJson } from './report/analysis-json.js';
+import { redactDocument } from './util/redact.js';
+import { safeJson } from './util/json.js';
 
 /** What a command handler hands back to the entry point. */
 interface Outcome {
@@ -34,9 +40,8 @@ function emit(text: string, output?: string): void {
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** JSON.stringify escapes C0 controls only; C1 controls, bidi and invisible characters become \uXXXX as well. */
 function json(doc: unknown): string {
-  return `${JSON.stringify(doc, null, 2).replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  return `${safeJson(doc)}\n`;
 }
 
 /** A damaged capture keeps what was read, and says where reading stopped, on stderr. */
@@ -111,6 +116,39 @@ async function runReplay(a: LimitArgs & { capture: string; session?: number; spe
   return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
 }
 
+interface AnalyzeArgs extends LimitArgs {
+  capture: string;
+  format: 'text' | 'json' | 'markdown';
+  output?: string;
+  fortigate?: string;
+  hostAv?: string;
+  mailServer?: string;
+  fortios?: string;
+  profile?: string;
+  redact?: string;
+}
+
+async function runAnalyze(a: AnalyzeArgs): Promise<Outcome> {
+  let doc = await analyze(a.capture, {
+    fortigate: a.fortigate,
+    hostAv: a.hostAv,
+    mailServer: a.mailServer,
+    fortios: a.fortios,
+    profile: a.profile,
+    pipeline: pipelineOptions(a),
+  });
+  if (a.redact === 'addresses') doc = redactDocument(doc);
+  const text =
+    a.format === 'json'
+      ? renderAnalysisJson(doc)
+      : a.format === 'markdown'
+        ? renderAnalysisMarkdown(doc)
+        : renderAnalysisText(doc, { color: !a.output && useColor(), width: Math.min(110, process.stdout.columns || 100) });
+  emit(text, a.output);
+  warnDamage({ path: a.capture, error: doc.capture.error });
+  return { exitCode: doc.exitCode };
+}
+
 async function runConfig(a: { backup: string; format: string; mailServer?: string; output?: string }): Promise<Outcome> {
   const r = await configCommand(a.backup, { mailServer: a.mailServer });
   emit(a.format === 'json' ? json(r) : a.format === 'markdown' ? configMarkdown(r) : configText(r), a.output);
@@ -132,6 +170,23 @@ export function buildCli(argv: string[]): Argv {
       (y) => y.positional('captures', { type: 'string', array: true, demandOption: true, describe: 'capture files' })
         .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' }),
       async (a) => { outcome = await runInfo(a as never); },
+    )
+    .command(
+      'analyze <capture>',
+      'diagnose a capture: verdict, roles, findings with evidence, timeline and the FortiOS fix',
+      (y) => limitOptions(y.positional('capture', { type: 'string', demandOption: true, describe: 'capture file (pcap, pcapng, gzip, FortiGate sniffer text)' })
+        .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text', describe: 'text for people, json for scripts and ticketing systems, markdown for a ticket comment' })
+        .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file instead of stdout' })
+        .option('fortigate', { type: 'string', describe: 'the FortiGate\'s IP address, if known (overrides inference)' })
+        .option('host-av', { type: 'string', describe: 'the host AV proxy as IP or IP:PORT, if known' })
+        .option('mail-server', { type: 'string', describe: 'the mail server (MTA) as IP or IP:PORT, if known' })
+        .option('fortios', { type: 'string', describe: 'FortiOS version for the fix, e.g. 7.2.8, 6.4, 5.6, 4.0MR3, 3.0, 2.80, 2.50' })
+        .option('profile', { type: 'string', describe: 'protocol-options profile of the mail policy, for the fix (default: default)' })
+        .option('redact', { choices: ['addresses'] as const, describe: 'mask e-mail and IP addresses for reports shared outside the company' })
+        .example('$0 analyze capture.pcap', 'readable report')
+        .example('$0 analyze capture.txt --format json > result.json', 'FortiGate sniffer text, JSON for a ticketing system')
+        .example('$0 analyze capture.pcapng --fortios 6.4 --profile mail-in --format markdown', 'a ticket comment with the exact fix')),
+      async (a) => { outcome = await runAnalyze(a as never); },
     )
     .command(
       'sessions <capture>',

@@ -1,7 +1,8 @@
 // `analyze --format json`: the analysis document as it is (2-space indent, key order fixed by construction).
 
 import type { AnalysisDocument } from '../analysis/types.js';
+import { safeJson } from '../util/json.js';
 
 export function renderAnalysisJson(doc: AnalysisDocument): string {
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${safeJson(doc)}\n`;
 }
