@@ -185,7 +185,8 @@ export function buildCli(argv: string[]): Argv {
         .option('redact', { choices: ['addresses'] as const, describe: 'mask e-mail and IP addresses for reports shared outside the company' })
         .example('$0 analyze capture.pcap', 'readable report')
         .example('$0 analyze capture.txt --format json > result.json', 'FortiGate sniffer text, JSON for a ticketing system')
-        .example('$0 analyze capture.pcapng --fortios 6.4 --profile mail-in --format markdown', 'a ticket comment with the exact fix')),
+        .example('$0 analyze capture.pcapng --fortios 6.4 --profile mail-in --format markdown', 'a ticket comment with the exact fix')
+        .epilogue(EXIT_CODES_HELP)),
       async (a) => { outcome = await runAnalyze(a as never); },
     )
     .command(
@@ -210,7 +211,8 @@ export function buildCli(argv: string[]): Argv {
         .options(triageOptions as never)
         .example('$0 triage tickets/ --format ndjson --output results.ndjson', 'every capture below tickets/, one JSON line each')
         .example('$0 triage tickets/ --resume results.ndjson', 'continue an interrupted run')
-        .example('$0 triage tickets/ --shard 2/4 --format ndjson', 'the second of four slices (one per machine or job)'),
+        .example('$0 triage tickets/ --shard 2/4 --format ndjson', 'the second of four slices (one per machine or job)')
+        .epilogue(`${EXIT_CODES_HELP} triage exits with the worst code of its captures (2 when any capture could not be read).`),
       async (a) => { outcome = await runTriage(a as never); },
     )
     .command(
