@@ -1,5 +1,6 @@
-// Mutation run over the public capture corpus: >= 10,000 mutated inputs through the CLI's pipeline, each in a child
-// process with a timeout, checking no crash, no hang and bounded RSS. Failing inputs are saved under /tmp.
+// Mutation run over the public capture corpus: >= 10,000 mutated inputs through the CLI's pipeline and renderers
+// (sessions, replay, analyze), each in a child process with a timeout, checking no crash, no hang and bounded RSS.
+// Failing inputs are saved under /tmp.
 //
 //   node dist/scripts/mutate-corpus.js [--count 10000] [--seed 1] [--timeout 10000] [--rss-mb 1024] [--jobs 2]
 //                                      [--corpus /work/shared/captures/public] [--out /tmp/splice-mutate-failures]
@@ -10,10 +11,13 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { diagnose } from '../src/analysis/analyze.js';
 import { sniffFormat } from '../src/capture/read.js';
 import { InputError } from '../src/capture/types.js';
 import { replaySession } from '../src/commands/replay.js';
 import { sessions } from '../src/commands/sessions.js';
+import { renderAnalysisMarkdown } from '../src/report/analysis-markdown.js';
+import { renderAnalysisText } from '../src/report/analysis-text.js';
 import { replayHeader, replayLine } from '../src/report/replay-text.js';
 import { renderSessionsText, sessionsJson } from '../src/report/sessions-text.js';
 import { applyMutations, randomMutations, rng, type Mutation } from '../test/hardening/mutate.js';
@@ -54,6 +58,10 @@ async function child(): Promise<void> {
         texts.push(replayHeader(rs));
         for (const line of rs.lines) texts.push(replayLine(rs, line));
       }
+      // analyze: the diagnosis and its renderers.
+      const doc = diagnose({ capture: r.capture, sessions: r.sessions });
+      texts.push(renderAnalysisText(doc, { color: false }), renderAnalysisMarkdown(doc));
+      JSON.stringify(doc);
       for (const t of texts) {
         const m = CONTROL.exec(t.replace(/\n/g, ''));
         if (m) {

@@ -11,7 +11,10 @@ import { InputError, type RawFrame } from '../../src/capture/types.js';
 import { replaySession } from '../../src/commands/replay.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { TcpPacket } from '../../src/decode/types.js';
+import { diagnose } from '../../src/analysis/analyze.js';
 import { runPipeline } from '../../src/pipeline.js';
+import { renderAnalysisMarkdown } from '../../src/report/analysis-markdown.js';
+import { renderAnalysisText } from '../../src/report/analysis-text.js';
 import { Reassembler } from '../../src/reassembly/reassembler.js';
 import type { ConnectionInfo, Direction, StreamHandler } from '../../src/reassembly/types.js';
 import { renderSessionsText, sessionsJson } from '../../src/report/sessions-text.js';
@@ -386,6 +389,11 @@ export function pipelineFileProperty(dir: string): fc.IAsyncPropertyWithHooks<[M
         assertTerminalSafe(replayHeader(rs), 'replay header');
         for (const l of rs.lines) assertTerminalSafe(replayLine(rs, l), 'replay line');
       }
+      // The diagnosis and its renderers (analyze): same rules.
+      const doc = diagnose(r);
+      assertTerminalSafe(renderAnalysisText(doc, { color: false }), 'analyze text');
+      assertTerminalSafe(renderAnalysisMarkdown(doc), 'analyze markdown');
+      JSON.stringify(doc);
     } catch (e) {
       if (e instanceof assert.AssertionError) throw e;
       assertInputError(e, 'runPipeline');
