@@ -1,7 +1,7 @@
 // The verdict contract for scripts and ticketing systems: verdict, confidence, exit code and a one-sentence summary.
 
 import type { Dialogue, Topology } from '../topology/types.js';
-import { bodyRefusal, isFortigateStyleRefusal } from '../topology/hostav.js';
+import { senderRefusal } from '../topology/hostav.js';
 import type { EvaluatedFinding } from '../rules/index.js';
 import type { Confidence, Verdict } from './types.js';
 
@@ -37,12 +37,7 @@ function senderOnlyRefusal(topology: Topology): boolean {
   if (ds.length === 0) return false;
   const mailVisible = ds.some((d: Dialogue) => d.server && (d.client !== null || d.lone === 'mail'));
   if (mailVisible) return false;
-  return ds.some((d) =>
-    (d.client ?? d.server)!.transactions.some((t) => {
-      const r = bodyRefusal(t);
-      return r !== null && isFortigateStyleRefusal(r);
-    }),
-  );
+  return ds.some((d) => senderRefusal((d.client ?? d.server)!) !== null);
 }
 
 export function decideVerdict(sessionCount: number, topology: Topology, findings: readonly EvaluatedFinding[]): VerdictResult {
@@ -86,16 +81,15 @@ export function decideVerdict(sessionCount: number, topology: Topology, findings
     };
   }
   // Encrypted sessions could hide an abort: without a finding or proof of buffering, the capture cannot clear them.
-  const encrypted = findings.find(
-    (f) => f.ruleId === 'capture.encrypted' && (f.facts.hidesAll || !findings.some((g) => g.ruleId === 'splice.buffered')),
-  );
+  // Even proof of buffering elsewhere does not clear them: they may pass another policy or profile (SMTPS inspection).
+  const encrypted = findings.find((f) => f.ruleId === 'capture.encrypted');
   if (encrypted) {
     return {
       verdict: 'inconclusive',
       confidence: 'medium',
       summary: encrypted.facts.hidesAll
         ? 'SMTP is encrypted with STARTTLS on the legs that matter, so splice streaming and aborts cannot be seen.'
-        : 'Some SMTP sessions are encrypted with STARTTLS and could hide an abort; the plaintext ones show no problem and no proof that FortiGate buffers.',
+        : 'Some SMTP sessions are encrypted with STARTTLS and could hide an abort; the plaintext ones show no problem.',
       reasons,
     };
   }

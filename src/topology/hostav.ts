@@ -87,3 +87,20 @@ export function bodyRefusal(t: SmtpTransaction): SmtpReply | null {
   }
   return null;
 }
+
+/**
+ * A FortiGate-style refusal of a message body anywhere in a session: a transaction's body refusal, or a stray 5xx
+ * that the SMTP stage could not pair (e.g. a capture gap kept it from seeing the end of data).
+ */
+export function senderRefusal(s: SmtpSession): SmtpReply | null {
+  for (const t of s.transactions) {
+    const r = bodyRefusal(t);
+    if (r && isFortigateStyleRefusal(r)) return r;
+  }
+  for (const r of s.replies) {
+    if (r.code < 500 || !isFortigateStyleRefusal(r)) continue;
+    const verb = r.commandIndex !== undefined ? s.commands[r.commandIndex]?.verb : undefined;
+    if (verb === undefined || verb === 'DATA' || verb === 'BDAT') return r;
+  }
+  return null;
+}

@@ -4,7 +4,6 @@ import type { LegRole } from '../analysis/types.js';
 import { spliceAbortOf } from './abort.js';
 import type { SmtpSession, SmtpTransaction } from '../smtp/types.js';
 import {
-  bodyRefusal,
   greetingLines,
   isAvHintText,
   isAvProxyText,
@@ -12,6 +11,7 @@ import {
   isFortigateStyleRefusal,
   isVirusReply,
   replyLine,
+  senderRefusal,
   virusWords,
 } from './hostav.js';
 import {
@@ -44,8 +44,8 @@ export { parseHostSpec } from './match.js';
 
 /** How long after its upstream leg ended a relay leg may still start (a host AV delivering a cleaned copy). */
 const RELAY_SLACK_S = 300;
-/** A proxy's server leg starts while the client leg is open; allow for clock steps between capture points. */
-const PAIR_SLACK_S = 2;
+/** A proxy's server leg starts while the client leg is open (both legs come from one capture point). */
+const PAIR_SLACK_S = 0;
 /** Notifications: how long after the original they may come. */
 const NOTIFY_WINDOW_S = 3600;
 
@@ -337,12 +337,8 @@ function guessSide(s: SmtpSession, hasRelay: boolean, ov: TopologyOverrides): { 
   // An AV's own virus reply comes from the mail side; its banner does not tell (FortiGate relays the greeting).
   const avReply = s.replies.find((r) => isAvVirusReply(r));
   if (avReply) return { side: 'mail', reasons: [`a host AV answers on it: "${replyLine(avReply)}"`] };
-  for (const t of s.transactions) {
-    const r = bodyRefusal(t);
-    if (r && isFortigateStyleRefusal(r)) {
-      return { side: 'sender', reasons: [`transaction ${t.index + 1} was refused after its body with "${replyLine(r)}", as FortiGate refuses the sender`] };
-    }
-  }
+  const refusal = senderRefusal(s);
+  if (refusal) return { side: 'sender', reasons: [`a message was refused after its body with "${replyLine(refusal)}", as FortiGate refuses the sender`] };
   const side = interfaceSide(s.interfaceName);
   if (side === 'wan') return { side: 'sender', reasons: [`captured on ${s.interfaceName}`] };
   if (side === 'lan') return { side: 'mail', reasons: [`captured on ${s.interfaceName}`] };

@@ -73,7 +73,11 @@ function lowerAddr(a: string | undefined): string {
 export function matchTx(a: SmtpTransaction, b: SmtpTransaction): MatchKind | null {
   const ma = a.message?.messageId?.trim();
   const mb = b.message?.messageId?.trim();
-  if (ma && mb && ma === mb) return 'message-id';
+  if (ma && mb) {
+    if (ma === mb) return 'message-id';
+    // Two different Message-IDs are two messages, whatever the envelope says (a sender mailing the same person twice).
+    return null;
+  }
   if (a.prefixSha256 && b.prefixSha256 && a.prefixSha256 === b.prefixSha256 && a.body.bytes > 0) return 'prefix';
   if (a.mailFrom === undefined || b.mailFrom === undefined) return null;
   if (lowerAddr(a.mailFrom) !== lowerAddr(b.mailFrom)) return null;

@@ -79,6 +79,8 @@ test('matchTx: Message-ID beats prefix beats envelope', () => {
   const b = structuredClone(s[1].transactions[0]);
   assert.equal(matchTx(a, b), 'message-id');
   b.message!.messageId = '<other@x>';
+  assert.equal(matchTx(a, b), null, 'two Message-IDs are two messages');
+  b.message!.messageId = undefined;
   assert.equal(matchTx(a, b), 'prefix');
   b.prefixSha256 = 'f'.repeat(64);
   assert.equal(matchTx(a, b), 'envelope');
