@@ -99,7 +99,6 @@ export class WorkerPool {
       if (at < 0) return;
       worker.removeAllListeners();
       worker.on('error', () => undefined);
-      worker.terminate().catch(() => 0);
       const [running, ...waiting] = slot.queue;
       slot.queue = [];
       // Replace first, so that the caller's next dispatch (made when the crashed capture resolves) finds room.
@@ -111,9 +110,12 @@ export class WorkerPool {
         running.resolve({ id: running.job.id, ok: false, error: { message: `analysis crashed (a bug, please report it): ${why}` }, ms });
       }
     };
-    worker.on('error', (e) => died(e instanceof Error ? e.message.split('\n')[0] : String(e)));
-    worker.on('messageerror', (e) => died(`unreadable reply: ${e.message}`));
-    worker.on('exit', (code) => died(`worker exited with code ${code}`));
+    // Act on 'exit', not 'error': replies the worker posted before it died are delivered before 'exit', so the
+    // capture still in the queue's head is really the one that was running.
+    let reason: string | null = null;
+    worker.on('error', (e) => (reason ??= e instanceof Error ? e.message.split('\n')[0] : String(e)));
+    worker.on('messageerror', (e) => (reason ??= `unreadable reply: ${e.message}`));
+    worker.on('exit', (code) => died(reason ?? `worker exited with code ${code}`));
     return slot;
   }
 }

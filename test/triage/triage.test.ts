@@ -304,6 +304,36 @@ describe('triage progress', () => {
   });
 });
 
+describe('triage worker crashes', () => {
+  it('reports the crashing capture, replaces the worker and still analyses the captures queued behind it', async () => {
+    const root = tempDir();
+    put(root, 't/a-crash.pcap', 'CRASH');
+    put(root, 't/b.pcap', pcapBytes(0));
+    put(root, 't/c-crash.pcap', 'CRASH');
+    put(root, 't/d.pcap', pcapBytes(1));
+    put(root, 't/e.pcap', pcapBytes(2));
+    for (const jobs of [1, 2]) {
+      const { sink, result } = await run([root], { jobs });
+      const lines = sink.lines();
+      assert.deepEqual(lines.map((l) => l.verdict ?? 'error'), ['error', 'healthy', 'error', 'misconfigured', 'at-risk']);
+      assert.match(String((lines[0].error as { message: string }).message), /analysis crashed.*simulated crash/);
+      assert.equal(result.exitCode, 2);
+    }
+  });
+
+  it('never blames the capture finished just before a crash', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 12; i++) {
+      put(root, `t/${String(i).padStart(2, '0')}-a.pcap`, pcapBytes(0));
+      put(root, `t/${String(i).padStart(2, '0')}-b.pcap`, 'CRASH');
+    }
+    const { sink } = await run([root], { jobs: 1 });
+    const lines = sink.lines();
+    assert.equal(lines.length, 24);
+    lines.forEach((l, i) => assert.equal(l.verdict ?? 'error', i % 2 ? 'error' : 'healthy', String(l.path)));
+  });
+});
+
 describe('triage setup failures', () => {
   it('fails once, before any output, when the analysis cannot be loaded', async () => {
     const root = tempDir();
