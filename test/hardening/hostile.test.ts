@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { buildFrame, buildIpTcp, type TcpSpec } from '../../fixtures/gen/packets.js';
 import { pcapRecord, writePcap, writePcapng } from '../../fixtures/gen/writers.js';
@@ -184,24 +186,27 @@ describe('hostile inputs', () => {
   }
   const FLOOD = 50_000;
   const maxConnections = 1000;
-  let flood: { r: Awaited<ReturnType<typeof runPipeline>>; ms: number; rssGrowth: number } | undefined;
 
-  it('50,000 tiny connections: tracked ones bounded by maxConnections, evictions counted', async () => {
+  it('50,000 tiny connections: tracked ones bounded by maxConnections, evictions counted, a small record each', async () => {
     const path = synFlood(FLOOD);
+    // Retained heap, measured after full collections: what stays per connection once the table evicted it.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
     const m = await measured(() => runPipeline(path, { reassembly: { maxConnections } }));
-    flood = { r: m.value, ms: m.ms, rssGrowth: m.rssGrowth };
+    gc();
+    const perConnection = (process.memoryUsage().heapUsed - heap0) / FLOOD;
     const r = m.value;
     assert.equal(r.capture.error, null);
     assert.equal(r.tcp.totals.connections, FLOOD);
     assert.equal(r.tcp.totals.evicted, FLOOD - maxConnections);
     assert.equal(r.tcp.connections.filter((c) => c.close?.reason === 'evicted').length, FLOOD - maxConnections);
     assert.equal(r.sessions.length, 0);
-    process.stdout.write(`# ${FLOOD} connections: ${m.ms.toFixed(0)} ms, RSS +${mib(m.rssGrowth)} (${Math.round(m.rssGrowth / FLOOD)} B/connection)\n`);
-  });
-
-  it('50,000 tiny connections: memory does not grow with evicted connections', { todo: 'the reassembler keeps every Conn (handler, buckets, halves) for connections(): several KB per evicted connection' }, () => {
-    assert.ok(flood, 'flood ran');
-    assert.ok(flood.rssGrowth < 64 * 1024 * 1024, `RSS grew ${mib(flood.rssGrowth)} for ${FLOOD} connections`);
+    process.stdout.write(`# ${FLOOD} connections: ${m.ms.toFixed(0)} ms, RSS +${mib(m.rssGrowth)}, retained heap ${perConnection.toFixed(0)} B/connection\n`);
+    // connections() lists every connection, so a record each (~0.7 KB in the reassembler, ~0.7 KB in the result)
+    // stays by design; handlers, buckets and buffers of evicted connections must not.
+    assert.ok(perConnection < 2048, `retained ${perConnection.toFixed(0)} B per evicted connection`);
   });
 
   it('a 10 MB SMTP line: line-too-long event, the kept text bounded by maxLineBytes', async () => {
