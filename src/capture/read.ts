@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import { TextDecoder } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { PcapParser, pcapMagic } from './pcap.js';
@@ -80,8 +81,17 @@ export function sniffFormat(head: Uint8Array): { kind: SniffKind; looksLike?: st
   return r.looksLike ? { kind: r.kind, looksLike: r.looksLike } : { kind: r.kind };
 }
 
-function sniff(head: Uint8Array): { kind: SniffKind; looksLike?: string; text: boolean } {
+type Utf16 = 'utf-16le' | 'utf-16be';
+
+function sniff(head: Uint8Array): { kind: SniffKind; looksLike?: string; text: boolean; utf16?: Utf16 } {
   if (head.length === 0) return { kind: 'unknown', looksLike: 'an empty file', text: false };
+  // UTF-16 text with a byte-order mark: what Windows PowerShell writes when output is redirected to a file.
+  if (head.length >= 4 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) {
+    const utf16: Utf16 = head[0] === 0xff ? 'utf-16le' : 'utf-16be';
+    const text = new TextDecoder(utf16).decode(head.subarray(0, Math.min(head.length, HEAD_BYTES) & ~1));
+    const inner = sniff(Buffer.from(text, 'latin1'));
+    if (inner.text) return { ...inner, utf16 };
+  }
   if (pcapMagic(head)) return { kind: 'pcap', text: false };
   if (head.length >= 4 && head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a) {
     return { kind: 'pcapng', text: false };
@@ -144,7 +154,7 @@ class Decoded {
     if (s.kind === 'pcap') this.parser = new PcapParser(this.sink);
     else if (s.kind === 'pcapng') this.parser = new PcapngParser(this.sink);
     else if (s.kind === 'sniffer-text' || s.text) {
-      this.parser = new SnifferTextParser(this.sink);
+      this.parser = new SnifferTextParser(this.sink, s.utf16);
       this.looksLike = s.looksLike ?? '';
     } else if (s.kind === 'gzip') {
       throw new InputError(`${this.name}: gzip data inside gzip data is not supported: decompress it once first`, this.name, 0);

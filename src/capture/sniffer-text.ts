@@ -1,5 +1,6 @@
 // FortiGate/FortiMail `diagnose sniffer packet` text reader (verbose 3, 5, 6), streamed line by line.
 
+import { TextDecoder } from 'node:util';
 import type { FrameSink } from './sink.js';
 import type { CaptureError, TimestampKind } from './types.js';
 
@@ -66,11 +67,22 @@ export class SnifferTextParser {
   private ifaceIndex = new Map<string, number>();
   private tsKindSet = false;
 
-  constructor(private readonly sink: FrameSink) {}
+  private readonly utf16: TextDecoder | null;
+
+  /** `encoding` is set for UTF-16 text (a Windows console or PowerShell redirect); the default is bytes as Latin-1. */
+  constructor(
+    private readonly sink: FrameSink,
+    encoding?: 'utf-16le' | 'utf-16be',
+  ) {
+    this.utf16 = encoding ? new TextDecoder(encoding) : null;
+  }
 
   push(chunk: Uint8Array): void {
     if (this.error) return;
-    const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    // UTF-16 becomes Latin-1 bytes first (sniffer output is ASCII; anything wider only ever lands in junk lines).
+    const b = this.utf16
+      ? Buffer.from(this.utf16.decode(chunk, { stream: true }), 'latin1')
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     let s = 0;
     for (;;) {
       const nl = b.indexOf(10, s);
@@ -116,6 +128,7 @@ export class SnifferTextParser {
 
   private line(raw: string): void {
     this.lineNo++;
+    if (this.lineNo === 1 && raw.startsWith('\u00ef\u00bb\u00bf')) raw = raw.slice(3); // UTF-8 byte-order mark
     if (raw.length > MAX_LINE) {
       this.flush();
       this.sink.skip('overlong text lines');

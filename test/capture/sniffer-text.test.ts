@@ -174,6 +174,27 @@ describe('FortiGate sniffer text', () => {
     }
   });
 
+  it('reads UTF-16 text (PowerShell redirect) and UTF-8 text with a byte-order mark', async () => {
+    const pk = packets(3, 'eth');
+    const text = writeSnifferText(pk, { verbose: 6, timestamps: 'absolute', crlf: true, prompt: 'FGT' });
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const [name, bytes] of [['utf-16le', le], ['utf-16be', be]] as const) {
+      for (const size of [7, 1 << 20]) {
+        const { s, frames } = await readChunked(bytes, size);
+        assert.equal(s.error, null, name);
+        assert.equal(s.packets, 3, name);
+        assert.deepEqual(frames[2].data, Buffer.from(pk[2].data));
+      }
+    }
+    // A header on the very first line, behind a UTF-8 BOM.
+    const bare = writeSnifferText(pk, { verbose: 6, timestamps: 'absolute' }).split('\n').slice(2).join('\n');
+    const { s, frames } = await readAll(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(bare)]));
+    assert.equal(s.packets, 3);
+    assert.equal(frames[0].offset, 1);
+  });
+
   it('reads gzip-compressed sniffer text', async () => {
     const { s } = await readAll(gzipSync(writeSnifferText(packets(2, 'eth'), { verbose: 6, timestamps: 'absolute' })));
     assert.equal(s.gzip, true);
