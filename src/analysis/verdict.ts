@@ -50,14 +50,11 @@ export function decideVerdict(sessionCount: number, topology: Topology, findings
   if (sessionCount === 0) {
     return { verdict: 'no-smtp', confidence: findings.some((f) => f.ruleId === 'capture.truncated-file') ? 'medium' : 'high', summary: 'No SMTP traffic was found in this capture.', reasons };
   }
-  const abortsToAv = findings.filter((f) => f.ruleId === 'splice.abort' && f.facts.hostAv !== 'none' && f.facts.hostAv !== undefined);
+  // A vendor name alone is a hint, not proof (DOMAIN.md): it never makes a capture misconfigured or at-risk.
+  const abortsToAv = findings.filter((f) => f.ruleId === 'splice.abort' && f.facts.hostAv === 'strong');
   if (abortsToAv.length) {
     const acted = findings.find((f) => f.ruleId === 'hostav.acted-on-abort');
-    let c: Confidence = acted ? 'high' : 'medium';
-    if (!abortsToAv.some((f) => f.facts.hostAv === 'strong')) {
-      c = lower(c);
-      reasons.push('host AV known from a vendor name only');
-    }
+    const c: Confidence = acted ? 'high' : 'medium';
     // The contract fixes misconfigured at high (the AV acted) or medium: an abort on the wire is not made less
     // certain by capture losses elsewhere (an abort that is only a capture gap never becomes a splice.abort).
     const how = acted ? ` and the host AV acted on it anyway (${acted.message.replace(/^.*?: it /, '').replace(/\.$/, '')})` : '';
@@ -68,11 +65,9 @@ export function decideVerdict(sessionCount: number, topology: Topology, findings
       reasons,
     };
   }
-  const streamingToAv = findings.filter((f) => f.ruleId === 'splice.streaming' && (f.facts.hostAv === 'strong' || f.facts.hostAv === 'hint'));
+  const streamingToAv = findings.filter((f) => f.ruleId === 'splice.streaming' && f.facts.hostAv === 'strong');
   if (streamingToAv.length) {
-    let c: Confidence = streamingToAv.some((f) => f.facts.hostAv === 'strong') ? 'high' : 'medium';
-    if (c === 'medium') reasons.push('host AV known from a vendor name only');
-    c = weaken(c);
+    const c = weaken('high');
     return {
       verdict: 'at-risk',
       confidence: c,
@@ -107,9 +102,16 @@ export function decideVerdict(sessionCount: number, topology: Topology, findings
   const streaming = findings.find((f) => f.ruleId === 'splice.streaming');
   const abortsPlain = findings.find((f) => f.ruleId === 'splice.abort');
   const hostAvSeen = topology.dialogues.some((d) => d.hostAv.length > 0);
+  const hintOnly = hostAvSeen && !topology.dialogues.some((d) => d.hostAv.some((s) => s.strength === 'strong'));
   let c: Confidence = 'high';
   let summary: string;
-  if (buffered && !streaming) {
+  if (hintOnly && (streaming || abortsPlain)) {
+    summary =
+      `FortiGate ${abortsPlain ? 'aborted a streamed message' : 'streams SMTP messages (splice on)'} toward a mail server whose greeting names an AV vendor: ` +
+      'if that product proxies SMTP, splice must be disabled; confirm with --host-av or a capture of the mail server\'s loopback.';
+    c = 'medium';
+    reasons.push('host AV known from a vendor name only');
+  } else if (buffered && !streaming) {
     summary = 'FortiGate buffers SMTP messages (splice off): nothing reaches the mail server before it is scanned.';
   } else if (abortsPlain) {
     summary = 'FortiGate aborted a streamed message, but the mail side is a plain MTA that discards aborted transactions: no host AV is affected.';

@@ -2,7 +2,7 @@
 
 import { seconds } from '../topology/match.js';
 import type { Dialogue, TxPair } from '../topology/types.js';
-import { plural, uniqSorted } from './context.js';
+import { plural, spliceAbortOf, uniqSorted } from './context.js';
 import { lagAllowance } from './splice-streaming.js';
 import type { Rule } from './types.js';
 
@@ -25,7 +25,8 @@ export function bufferedObservations(dialogues: readonly Dialogue[]): BufferedOb
       if (c.first.frame === cEnd.frame) continue;
       const sFirst = p.down.tx.body.first;
       if (sFirst) {
-        if (!p.down.tx.body.endOfData || cEnd.frame > sFirst.frame) continue;
+        // A body forwarded in part and then cut is streaming (splice.streaming 'cut'), not buffering.
+        if (cEnd.frame > sFirst.frame || spliceAbortOf(p.down.session, p.down.tx)) continue;
         const delay = seconds(cEnd, sFirst);
         // The envelope itself held back, or a scan pause between the sender's end and the forwarded body.
         const held = cEnd.frame < p.down.tx.start.frame;

@@ -3,9 +3,10 @@
 import type { SmtpReply, SmtpSession, SmtpTransaction } from '../smtp/types.js';
 
 /** Product names that identify an SMTP AV proxy outright (DOMAIN.md "How a host AV shows itself"). */
-const AV_PROXY = /\b(amavisd(?:-new)?|amavis|clamsmtpd?|clamav|f-?secure|internet gatekeeper|av ?proxy|smtp ?scanner|mailscanner)\b/i;
-/** Vendor names that are only hints: they also name mail gateways and plain MTAs with a plug-in. */
-const AV_HINT = /\b(scanmail|interscan|symantec|kaspersky|eset|sophos|mcafee|trend ?micro|bitdefender|avast|avg|norton|dr\.?web|g ?data|panda|anti-?virus|virus ?wall)\b/i;
+const AV_PROXY = /\b(amavisd(?:-new)?|amavis|clamsmtpd?|clamav|av ?proxy|smtp ?scanner|mailscanner)\b/i;
+/** Vendor names that are only hints: they also name mail gateways and plain MTAs with a plug-in. (F-Secure's proof is
+ *  its `554 Infected by` reply, not its banner.) */
+const AV_HINT = /\b(f-?secure|internet gatekeeper|scanmail|interscan|symantec|kaspersky|eset|sophos|mcafee|trend ?micro|bitdefender|avast|avg|norton|dr\.?web|g ?data|panda|anti-?virus|virus ?wall)\b/i;
 /** Host-AV virus replies (ClamSMTP, F-Secure IGK, amavisd-new). */
 const AV_VIRUS_REPLY = /(virus detected;|infected by\b|\breject, id=|clamsmtp|amavis)/i;
 /** Words of any virus refusal (FortiGate's or an AV's). */

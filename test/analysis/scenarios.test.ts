@@ -101,9 +101,9 @@ const cases: Array<{ name: string; o: DialogueOpts; verdict: string; confidence:
     rules: ['hostav.acted-on-abort', 'hostav.proxy', 'splice.abort', 'splice.streaming'],
   },
   {
-    name: 'product name only (Sophos) with streaming',
+    name: 'product name only (Sophos) with streaming: a hint, not proof',
     o: { mode: 'streaming', banner: 'mail.example ESMTP Sophos Email Appliance' },
-    verdict: 'at-risk',
+    verdict: 'healthy',
     confidence: 'medium',
     rules: ['hostav.proxy', 'splice.streaming'],
   },
