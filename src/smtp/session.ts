@@ -637,7 +637,15 @@ export class SmtpConnection implements StreamHandler {
       // A BDAT transaction abandoned between chunks.
       this.cutTx(tx, { by: 'client', how: reason === 'quit' ? 'quit' : 'rset', ref, bodyBytesSent: tx.wire });
       this.finishSink(tx);
-      if (this.bodyTx === tx) this.bodyTx = undefined;
+      if (this.bodyTx === tx) {
+        this.bodyTx = undefined;
+        // A 220 to STARTTLS can arrive while the client side is still inside a chunk (desynchronised by lost
+        // packets): with no transaction left to count the bytes into, the client side goes back to commands.
+        if (this.cmode === 'bdat') {
+          this.cmode = 'cmd';
+          this.bdatRemaining = 0;
+        }
+      }
     }
   }
 

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { EICAR, excerpt, parseMessage } from '../../src/smtp/mime.js';
+import PostalMime from 'postal-mime';
+import { EICAR, excerpt, parseMessage, skim } from '../../src/smtp/mime.js';
 import { names, opening, playOne, stuff } from './helper.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
@@ -117,5 +118,63 @@ describe('message facts', () => {
     assert.equal(m?.eicar, true);
     assert.equal(m?.attachments[0].name, 'test.com');
     assert.equal(s.transactions[0].outcome, 'rejected');
+  });
+});
+
+describe('large base64 parts decoded natively (skim)', () => {
+  const big = Buffer.alloc(50_000);
+  for (let k = 0; k < big.length; k++) big[k] = (k * 7919) & 0xff;
+  const withEicar = Buffer.concat([Buffer.alloc(10_000, 1), Buffer.from(EICAR, 'latin1'), Buffer.alloc(10_000, 2)]);
+  const b64 = (b: Buffer): string => b.toString('base64').replace(/.{1,76}/g, '$&\r\n');
+  const nested =
+    'From: a@example.com\r\nTo: b@example.org\r\nSubject: nested\r\nMIME-Version: 1.0\r\n' +
+    'Content-Type: multipart/mixed;\r\n boundary="outer=_b"\r\n\r\n' +
+    'This is a preamble.\r\n' +
+    '--outer=_b\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n' +
+    '--inner\r\nContent-Type: text/plain\r\n\r\nplain text\r\n' +
+    '--inner\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n' +
+    '--inner--\r\n' +
+    '--outer=_b\r\nContent-Type: application/pdf; name="a.pdf"\r\nContent-Disposition: attachment; filename="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n' +
+    b64(big) +
+    '--outer=_b\r\nContent-Type: application/zip\r\nContent-Disposition: attachment;\r\n filename*=UTF-8\'\'r%C3%A9sum%C3%A9.zip\r\nContent-Transfer-Encoding: BASE64\r\n\r\n' +
+    b64(withEicar) +
+    '--outer=_b--\r\nepilogue\r\n';
+
+  it('gives the same facts as postal-mime alone', async () => {
+    const raw = Buffer.from(nested, 'latin1');
+    const sk = skim(raw);
+    assert.ok(sk && sk.facts.length === 2 && sk.reduced.length < 2000);
+    const { info, error } = await parseMessage(raw, false);
+    assert.equal(error, undefined);
+    const ref = await PostalMime.parse(raw);
+    assert.equal(info.subject, 'nested');
+    assert.equal(info.textExcerpt, ref.text);
+    assert.deepEqual(
+      info.attachments,
+      ref.attachments.map((a) => ({
+        name: a.filename ?? undefined,
+        type: a.mimeType,
+        size: (a.content as ArrayBuffer).byteLength,
+        sha256: sha(new Uint8Array(a.content as ArrayBuffer)),
+        truncated: false,
+      })),
+    );
+    assert.deepEqual(info.attachments.map((a) => a.name), ['a.pdf', 'résumé.zip']);
+    assert.equal(info.attachments[0].sha256, sha(big));
+    assert.equal(info.eicar, true, 'EICAR inside a natively decoded part');
+  });
+
+  it('handles a truncated message and a single-part base64 message', async () => {
+    const raw = Buffer.from(nested, 'latin1');
+    const cut = raw.subarray(0, raw.indexOf('--outer=_b\r\nContent-Type: application/zip') + 3000);
+    const { info } = await parseMessage(cut, true);
+    assert.equal(info.attachments.length, 2);
+    assert.equal(info.attachments[0].sha256, sha(big));
+    assert.equal(info.attachments[1].truncated, true);
+    const single = Buffer.from('Subject: one\r\nContent-Type: application/octet-stream; name=x.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n' + b64(big));
+    const r = await parseMessage(single, false);
+    assert.equal(r.info.attachments.length, 1);
+    assert.equal(r.info.attachments[0].size, big.length);
+    assert.equal(r.info.attachments[0].sha256, sha(big));
   });
 });
