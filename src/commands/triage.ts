@@ -50,6 +50,15 @@ export const triageOptions = {
   quiet: { type: 'boolean', alias: 'q', default: false, description: 'No progress line on stderr' },
 } as const;
 
+/** analyze's options that apply to every capture of a batch (CLI flag -> AnalyzeOptions key). */
+const ANALYZE_FLAGS: ReadonlyArray<[string, string]> = [
+  ['fortigate', 'fortigate'],
+  ['host-av', 'hostAv'],
+  ['mail-server', 'mailServer'],
+  ['fortios', 'fortios'],
+  ['profile', 'profile'],
+];
+
 /** Turns parsed CLI values into TriageOptions; throws UsageError for values yargs cannot check. */
 export function triageOptionsFromArgs(a: Record<string, unknown>): TriageOptions {
   const o: TriageOptions = {};
@@ -61,6 +70,10 @@ export function triageOptionsFromArgs(a: Record<string, unknown>): TriageOptions
   if (typeof a.resume === 'string') o.resume = a.resume;
   if (typeof a.shard === 'string') o.shard = a.shard;
   if (a.quiet !== undefined) o.quiet = Boolean(a.quiet);
+  // What analyze accepts about the network and the fix is passed to every capture's analysis unchanged.
+  const analyzeOptions: Record<string, unknown> = {};
+  for (const [flag, key] of ANALYZE_FLAGS) if (typeof a[flag] === 'string') analyzeOptions[key] = a[flag];
+  if (Object.keys(analyzeOptions).length) o.analyzeOptions = analyzeOptions;
   validate(o);
   return o;
 }
@@ -107,6 +120,9 @@ function validate(o: TriageOptions): { shard: { k: number; n: number } | null; p
 
 /** Output target: a file descriptor (one writeSync per record) or a stream (one write per record). */
 class Out {
+  /** Set when the reader went away (EPIPE: `triage ... | head`); later writes are dropped. */
+  broken = false;
+  private onError: ((e: NodeJS.ErrnoException) => void) | null = null;
   private constructor(
     private readonly fd: number | null,
     private readonly stream: NodeJS.WritableStream | null,
@@ -118,15 +134,27 @@ class Out {
       throw new UsageError(`cannot write ${path}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  static stream(s: NodeJS.WritableStream): Out {
-    return new Out(null, s);
+  /** `onBroken` runs once when the stream's reader has gone away. */
+  static stream(s: NodeJS.WritableStream, onBroken: () => void): Out {
+    const out = new Out(null, s);
+    out.onError = (e) => {
+      if (e?.code !== 'EPIPE') throw e;
+      if (!out.broken) {
+        out.broken = true;
+        onBroken();
+      }
+    };
+    s.on?.('error', out.onError);
+    return out;
   }
   write(s: string): void {
+    if (this.broken) return;
     if (this.fd !== null) writeSync(this.fd, s);
     else this.stream!.write(s);
   }
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
+    // Keep swallowing a late EPIPE: the stream may still flush after the run.
   }
 }
 
@@ -178,16 +206,20 @@ export async function triage(inputs: readonly string[], opts: TriageOptions = {}
     throw e;
   }
 
-  // 2. Where records go.
+  // 2. Where records go. Nobody left reading stdout (EPIPE) is like a second Ctrl-C: stop at once.
+  const broken = (): void => {
+    stop();
+    stop();
+  };
   const stdout = opts.stdout ?? process.stdout;
   let records: Out | null = null; // ndjson / json stream
   let table: Out | null = null;
   try {
     if (opts.resume) {
       records = Out.file(opts.resume, true);
-      if (format === 'table') table = Out.stream(stdout);
+      if (format === 'table') table = Out.stream(stdout, () => broken());
     } else {
-      const target = opts.output ? Out.file(opts.output, false) : Out.stream(stdout);
+      const target = opts.output ? Out.file(opts.output, false) : Out.stream(stdout, () => broken());
       if (format === 'table') table = target;
       else records = target;
     }

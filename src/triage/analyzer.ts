@@ -7,6 +7,8 @@ import type { AnalysisDocumentLike, EntryError, WorkerJob } from './types.js';
 export interface Analyzer {
   analyze?: (path: string, opts: Record<string, unknown>) => Promise<AnalysisDocumentLike>;
   analyzeStream?: (stream: Readable, name: string, opts: Record<string, unknown>) => Promise<AnalysisDocumentLike>;
+  /** Checks the analyze options once (src/commands/analyze.ts overridesFrom); throws UsageError when malformed. */
+  validate?: (opts: Record<string, unknown>) => unknown;
 }
 
 /** The analysis module every worker imports unless told otherwise. */
@@ -21,6 +23,7 @@ export async function loadAnalyzer(moduleUrl: string = DEFAULT_ANALYZER): Promis
   const a: Analyzer = {};
   if (typeof m.analyze === 'function') a.analyze = m.analyze as Analyzer['analyze'];
   if (typeof m.analyzeStream === 'function') a.analyzeStream = m.analyzeStream as Analyzer['analyzeStream'];
+  if (typeof m.overridesFrom === 'function') a.validate = m.overridesFrom as Analyzer['validate'];
   if (!a.analyze && !a.analyzeStream) throw new Error(`${moduleUrl} exports neither analyze nor analyzeStream`);
   return a;
 }

@@ -1,6 +1,7 @@
 // Pool of worker threads, each analysing one capture at a time; a worker that crashes is replaced and its capture reported.
 
 import { Worker } from 'node:worker_threads';
+import { UsageError } from '../util/errors.js';
 import type { WorkerJob, WorkerReply } from './types.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -81,9 +82,10 @@ export class WorkerPool {
       p.catch(() => undefined);
       this.readiness.push(p);
     }
-    worker.on('message', (reply: WorkerReply | { ready: boolean; message?: string }) => {
+    worker.on('message', (reply: WorkerReply | { ready: boolean; message?: string; usage?: boolean }) => {
       if ('ready' in reply) {
         if (reply.ready) readyResolve();
+        else if (reply.usage) readyReject(new UsageError(reply.message ?? 'bad analyze option'));
         else readyReject(new Error(`the analysis cannot be loaded: ${reply.message}`));
         return;
       }

@@ -18,8 +18,24 @@ try {
   analyzer = e instanceof Error ? e : new Error(String(e));
 }
 
-// Tell the pool whether the analysis loaded, so a broken installation fails the run once, up front.
-parentPort!.postMessage(analyzer instanceof Error ? { ready: false, message: analyzer.message.split('\n')[0] } : { ready: true });
+// Tell the pool whether the analysis loaded and accepts the options, so that a broken installation or a bad
+// --fortigate fails the run once, up front, instead of once per capture.
+let usage: string | null = null;
+if (!(analyzer instanceof Error) && analyzer.validate) {
+  try {
+    analyzer.validate(data.analyzeOptions);
+  } catch (e) {
+    if ((e as Error)?.name === 'UsageError') usage = (e as Error).message;
+    else throw e;
+  }
+}
+parentPort!.postMessage(
+  analyzer instanceof Error
+    ? { ready: false, message: analyzer.message.split('\n')[0] }
+    : usage !== null
+      ? { ready: false, message: usage, usage: true }
+      : { ready: true },
+);
 
 // The pool may queue a second capture behind the running one; they are analysed strictly one after the other.
 const queue: WorkerJob[] = [];

@@ -64,6 +64,17 @@ describe('triage with the real analysis', { skip: !haveAnalyze || !haveScenarios
     assert.equal(r.rows.length, lines.length);
   });
 
+  it('rejects a malformed --fortigate once, as a usage error, before any output', async () => {
+    const root = tempDir();
+    copyFileSync(join(SCENARIOS, readdirSync(SCENARIOS).filter((f) => f.endsWith('.pcap'))[0]), join(root, 'a.pcap'));
+    const sink = new Sink();
+    await assert.rejects(
+      triage([root], { jobs: 1, format: 'ndjson', quiet: true, handleSigint: false, stdout: sink as unknown as NodeJS.WritableStream, analyzeOptions: { fortigate: 'not-an-ip' } }),
+      (e: Error) => e.name === 'UsageError' && /--fortigate/.test(e.message),
+    );
+    assert.equal(sink.text, '');
+  });
+
   it('runs over the public corpus with one entry per file and no crash', { skip: !existsSync(PUBLIC) ? 'public corpus absent' : false }, async () => {
     const sink = new Sink();
     const r = await triage([PUBLIC], { jobs: 2, format: 'ndjson', quiet: true, handleSigint: false, stdout: sink as unknown as NodeJS.WritableStream });

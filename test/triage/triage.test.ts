@@ -334,6 +334,32 @@ describe('triage worker crashes', () => {
   });
 });
 
+describe('triage output', () => {
+  it('stops quietly when the reader of stdout goes away (EPIPE)', async () => {
+    const { EventEmitter } = await import('node:events');
+    const root = tempDir();
+    for (let i = 0; i < 30; i++) put(root, `t/c${String(i).padStart(2, '0')}.pcap`, pcapBytes(i));
+    let writes = 0;
+    const pipe = Object.assign(new EventEmitter(), {
+      write(): boolean {
+        if (++writes === 3) setImmediate(() => pipe.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+        return true;
+      },
+    });
+    const r = await triage([root], { ...base, format: 'ndjson', jobs: 2, analyzeOptions: { maxDelayMs: 20 }, stdout: pipe as unknown as NodeJS.WritableStream });
+    assert.equal(r.interrupted, true);
+    assert.ok(r.rows.length < 30);
+  });
+
+  it('passes analyze options through and rejects bad ones once, up front', () => {
+    assert.deepEqual(triageOptionsFromArgs({ fortigate: '10.0.0.1', 'host-av': '10.0.0.2:10025', fortios: '7.2' }).analyzeOptions, {
+      fortigate: '10.0.0.1',
+      hostAv: '10.0.0.2:10025',
+      fortios: '7.2',
+    });
+  });
+});
+
 describe('triage setup failures', () => {
   it('fails once, before any output, when the analysis cannot be loaded', async () => {
     const root = tempDir();
