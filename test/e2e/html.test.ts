@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runPipeline } from '../../src/pipeline.js';
 import { diagnose } from '../../src/analysis/analyze.js';
-import { renderChartSvg, renderHtml, renderTriageHtml } from '../../src/report/html/index.js';
+import { renderChartSvg, renderHtml, writeTriageHtml } from '../../src/report/html/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const FIX = join(ROOT, 'fixtures', 'scenarios');
@@ -44,6 +44,26 @@ test('HTML reports render offline in headless Chromium with a sized ladder and c
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // One context and one page for all reports (a new page costs seconds on a busy machine); every request but the
+  // page being tested is recorded and refused.
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, offline: true });
+  let allowed = '';
+  const requests: string[] = [];
+  const errors: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url === allowed) return route.continue();
+    requests.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('request', (req) => {
+    if (req.url() !== allowed && !requests.includes(req.url())) requests.push(req.url());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   try {
     for (const c of CASES) {
       await t.test(c.file, async () => {
@@ -53,26 +73,13 @@ test('HTML reports render offline in headless Chromium with a sized ladder and c
         const html = renderHtml({ document: doc, sessions: r.sessions });
         const file = join(OUT, `${c.file}.html`);
         writeFileSync(file, html);
-        writeFileSync(join(OUT, `${c.file}.svg`), renderChartSvg({ document: doc, sessions: r.sessions }));
-        const pageUrl = pathToFileURL(file).href;
-        const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, offline: true });
-        const requests: string[] = [];
-        await context.route('**/*', (route) => {
-          const url = route.request().url();
-          if (url === pageUrl) return route.continue();
-          requests.push(url);
-          return route.abort();
-        });
-        const page = await context.newPage();
-        page.on('request', (req) => {
-          if (req.url() !== pageUrl && !requests.includes(req.url())) requests.push(req.url());
-        });
-        const errors: string[] = [];
-        page.on('pageerror', (e) => errors.push(String(e)));
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        await page.goto(pageUrl, { waitUntil: 'load' });
+        const svgFile = join(OUT, `${c.file}.svg`);
+        writeFileSync(svgFile, renderChartSvg({ document: doc, sessions: r.sessions }));
+        requests.length = 0;
+        errors.length = 0;
+        allowed = pathToFileURL(file).href;
+        await page.emulateMedia({ media: 'screen', colorScheme: 'light' });
+        await page.goto(allowed, { waitUntil: 'load' });
         assert.deepEqual(requests, [], 'the page must not request anything');
         assert.deepEqual(errors, []);
         const badge = await page.locator('.verdict .badge').innerText();
@@ -88,33 +95,56 @@ test('HTML reports render offline in headless Chromium with a sized ladder and c
         await page.screenshot({ path: join(OUT, `${c.file}.png`), fullPage: true });
         await page.emulateMedia({ colorScheme: 'dark' });
         await page.locator('#chart').scrollIntoViewIfNeeded();
-        await page.screenshot({ path: join(OUT, `${c.file}.dark.png`), fullPage: false });
+        await page.screenshot({ path: join(OUT, `${c.file}.dark.png`) });
         await page.emulateMedia({ media: 'print', colorScheme: 'light' });
-        const pdfBox = await page.locator('svg.chart').boundingBox();
-        assert.ok(pdfBox && pdfBox.width > 300, 'chart still sized in print media');
+        const printBox = await page.locator('svg.chart').boundingBox();
+        assert.ok(printBox && printBox.width > 300, 'chart still sized in print media');
+        // The standalone chart file opens on its own too.
+        allowed = pathToFileURL(svgFile).href;
+        await page.emulateMedia({ media: 'screen', colorScheme: 'light' });
+        await page.goto(allowed, { waitUntil: 'load' });
+        const svgBox = await page.locator('svg').first().boundingBox();
+        assert.ok(svgBox && svgBox.width > 300 && svgBox.height > 150, `standalone SVG sized: ${JSON.stringify(svgBox)}`);
         assert.deepEqual(requests, []);
-        await context.close();
+        assert.deepEqual(errors, []);
       });
     }
-    await t.test('triage summary page', async () => {
-      const html = renderTriageHtml([
-        { path: 'a.pcap', ticket: 'T-1', document: { verdict: 'misconfigured', confidence: 'high', summary: 'x' }, href: 'reports/0001-a.pcap.html' },
-        { path: 'b.pcap', ticket: null, error: { message: 'not a capture', offset: 0 } },
-      ]);
-      const context = await browser.newContext({ offline: true });
-      const requests: string[] = [];
-      await context.route('**/*', (route) => {
-        requests.push(route.request().url());
-        return route.abort();
-      });
-      const page = await context.newPage();
-      await page.setContent(html, { waitUntil: 'load' });
-      assert.equal(await page.locator('tbody tr').count(), 2);
+    await t.test('triage summary page links each report', async () => {
+      const dir = join(OUT, 'triage');
+      const docs = new Map<string, { html: string; verdict: string }>();
+      for (const c of CASES) {
+        const r = await runPipeline(join(FIX, c.file));
+        const document = diagnose(r);
+        docs.set(c.file, { html: renderHtml({ document, sessions: r.sessions }), verdict: document.verdict });
+      }
+      const res = await writeTriageHtml(
+        dir,
+        [
+          ...CASES.map((c) => ({ path: c.file, ticket: `T-${c.file.length}`, document: { verdict: docs.get(c.file)!.verdict, confidence: 'high', summary: c.file } })),
+          { path: 'broken.pcap', ticket: null, error: { message: 'not a capture file', offset: 0 } },
+        ],
+        async (p) => docs.get(p)?.html ?? null,
+      );
+      requests.length = 0;
+      errors.length = 0;
+      allowed = pathToFileURL(res.index).href;
+      await page.goto(allowed, { waitUntil: 'load' });
+      assert.equal(await page.locator('tbody tr').count(), CASES.length + 1);
       assert.deepEqual(requests, []);
       await page.screenshot({ path: join(OUT, 'triage.png'), fullPage: true });
-      await context.close();
+      const link = page.locator('tbody a').first();
+      const href = await link.getAttribute('href');
+      assert.ok(href && href.startsWith('reports/'), String(href));
+      allowed = new URL(href, allowed).href;
+      await link.click();
+      await page.waitForLoadState('load');
+      assert.equal(page.url(), allowed);
+      assert.ok((await page.locator('svg.chart').count()) === 1);
+      assert.deepEqual(requests, []);
+      assert.deepEqual(errors, []);
     });
   } finally {
+    await context.close();
     await browser.close();
   }
 });
