@@ -23,6 +23,7 @@ import {
   isLoopback,
   MATCH_WEIGHT,
   matchSessions,
+  normIp,
   sameIp,
   seconds,
 } from './match.js';
@@ -53,11 +54,22 @@ export function buildTopology(sessions: readonly SmtpSession[], overrides: Topol
   const byId = new Map(sessions.map((s) => [s.id, s]));
   const legs = new Map<number, Leg>();
 
-  // 1. Relay legs: the mail host hands the same message to a local SMTP program.
+  // 1. Relay legs: the mail host hands the same message to a local SMTP program. Candidates come from an index
+  // of sessions by server address (the upstream leg's server is the relay's client host), not from all pairs.
   const relayOf = new Map<number, Relay>();
+  const byServerIp = new Map<string, SmtpSession[]>();
+  for (const x of sessions) {
+    const k = normIp(x.server.ip);
+    const list = byServerIp.get(k);
+    if (list) list.push(x);
+    else byServerIp.set(k, [x]);
+  }
   for (const b of sessions) {
+    const loop = isLoopback(b.client.ip);
+    if (!loop && !isLoopback(b.server.ip) && !byServerIp.has(normIp(b.client.ip))) continue;
+    const pool = loop ? sessions : [...(byServerIp.get(normIp(b.client.ip)) ?? []), ...(byServerIp.get(normIp(b.server.ip)) ?? [])];
     let best: { a: SmtpSession; pairs: TxPair[]; score: number } | null = null;
-    for (const a of sessions) {
+    for (const a of pool) {
       if (a === b || relayOf.get(a.id)?.upstream === b) continue;
       if (!before(a.start, b.start) && !(a.start.frame === b.start.frame && a.id < b.id)) continue;
       if (seconds(a.end, b.start) > RELAY_SLACK_S) continue;
@@ -74,26 +86,35 @@ export function buildTopology(sessions: readonly SmtpSession[], overrides: Topol
     if (best) relayOf.set(b.id, { session: b, upstream: best.a, pairs: best.pairs });
   }
 
-  // 2. Proxy pairs among the remaining sessions: same message on two connections, overlapping in time.
+  // 2. Proxy pairs among the remaining sessions: same message on two connections, overlapping in time. Only
+  // sessions that share a key (Message-ID, body prefix, envelope, 4-tuple, HELO) and overlap are compared.
   const candidates: Array<{ a: SmtpSession; b: SmtpSession; score: number; pairs: Array<{ up: SmtpTransaction; down: SmtpTransaction; by: TxPair['by'] }> }> = [];
   const free = sessions.filter((s) => !relayOf.has(s.id));
-  for (let i = 0; i < free.length; i++) {
-    for (let j = i + 1; j < free.length; j++) {
-      const a = free[i];
-      const b = free[j];
-      if (!overlaps(a, b)) continue;
-      if (relayOf.get(a.id)?.upstream === b || relayOf.get(b.id)?.upstream === a) continue;
-      const m = matchSessions(a, b);
-      let score = m.reduce((n, x) => n + MATCH_WEIGHT[x.by], 0) * 1000;
-      if (m.length === 0) {
-        // No message in common (e.g. FortiGate never forwarded a refused message): the same 4-tuple on two
-        // connections at once is a transparent proxy's two legs; the same HELO name at once is a weaker hint.
-        if (sameTuple(a, b)) score = 500;
-        else if (a.helo && a.helo === b.helo && !sameIp(a.server.ip, b.server.ip)) score = 300;
-        else continue;
+  const seen = new Set<string>();
+  for (const bucket of pairBuckets(free)) {
+    bucket.sort((x, y) => (before(x.start, y.start) ? -1 : before(y.start, x.start) ? 1 : x.id - y.id));
+    for (let i = 0; i < bucket.length; i++) {
+      for (let j = i + 1; j < bucket.length; j++) {
+        const a = bucket[i];
+        const b = bucket[j];
+        if (seconds(a.end, b.start) > PAIR_SLACK_S) break; // sorted by start: later ones start after a ended
+        const key = a.id < b.id ? `${a.id}:${b.id}` : `${b.id}:${a.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const [x, y] = a.id < b.id ? [a, b] : [b, a];
+        if (!overlaps(x, y)) continue;
+        const m = matchSessions(x, y);
+        let score = m.reduce((n, z) => n + MATCH_WEIGHT[z.by], 0) * 1000;
+        if (m.length === 0) {
+          // No message in common (e.g. FortiGate never forwarded a refused message): the same 4-tuple on two
+          // connections at once is a transparent proxy's two legs; the same HELO name at once is a weaker hint.
+          if (sameTuple(x, y)) score = 500;
+          else if (x.helo && x.helo === y.helo && !sameIp(x.server.ip, y.server.ip)) score = 300;
+          else continue;
+        }
+        score -= Math.min(99, Math.abs(seconds(x.start, y.start)));
+        candidates.push({ a: x, b: y, score, pairs: m });
       }
-      score -= Math.min(99, Math.abs(seconds(a.start, b.start)));
-      candidates.push({ a, b, score, pairs: m });
     }
   }
   candidates.sort((x, y) => y.score - x.score || x.a.id - y.a.id || x.b.id - y.b.id);
@@ -115,11 +136,17 @@ export function buildTopology(sessions: readonly SmtpSession[], overrides: Topol
   }
 
   // 3. Dialogues in order of first session; lone legs get a side.
+  const pairOf = new Map<number, (typeof pairOrder)[number]>();
+  for (const q of pairOrder) {
+    pairOf.set(q.client.id, q);
+    pairOf.set(q.server.id, q);
+  }
+  const relayUpstreams = new Set([...relayOf.values()].map((r) => r.upstream.id));
   const dialogueOf = new Map<number, Dialogue>();
   const firsts = [...sessions].sort((x, y) => x.id - y.id);
   for (const s of firsts) {
     if (relayOf.has(s.id) || dialogueOf.has(s.id)) continue;
-    const p = pairOrder.find((q) => q.client === s || q.server === s);
+    const p = pairOf.get(s.id);
     const d: Dialogue = {
       id: dialogues.length + 1,
       client: null,
@@ -147,7 +174,7 @@ export function buildTopology(sessions: readonly SmtpSession[], overrides: Topol
       legs.set(p.client.id, { session: p.client, role: 'client', side: 'sender', dialogue: d.id, peer: p.server.id, reasons: p.reasons });
       legs.set(p.server.id, { session: p.server, role: 'server', side: 'mail', dialogue: d.id, peer: p.client.id, reasons: p.reasons });
     } else {
-      const hasRelay = [...relayOf.values()].some((r) => r.upstream === s);
+      const hasRelay = relayUpstreams.has(s.id);
       const g = guessSide(s, hasRelay, overrides);
       d.lone = g.side;
       d.reasons = g.reasons;
@@ -238,6 +265,31 @@ export function isPrivate(ip: string): boolean {
     return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
   }
   return /^f[cd][0-9a-f]{2}:/.test(v);
+}
+
+function lowerAddr(a: string | undefined): string {
+  return (a ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
+}
+
+/** Sessions grouped by what two legs of one proxied dialogue share. */
+function pairBuckets(sessions: readonly SmtpSession[]): SmtpSession[][] {
+  const buckets = new Map<string, SmtpSession[]>();
+  const add = (k: string, s: SmtpSession) => {
+    const list = buckets.get(k);
+    if (!list) buckets.set(k, [s]);
+    else if (list[list.length - 1] !== s) list.push(s);
+  };
+  for (const s of sessions) {
+    for (const t of s.transactions) {
+      const mid = t.message?.messageId?.trim();
+      if (mid) add(`m:${mid}`, s);
+      if (t.prefixSha256 && t.body.bytes > 0) add(`p:${t.prefixSha256}`, s);
+      if (t.mailFrom !== undefined) for (const r of t.rcptTo) add(`e:${lowerAddr(t.mailFrom)}>${lowerAddr(r)}`, s);
+    }
+    add(`t:${normIp(s.client.ip)}|${s.client.port}|${normIp(s.server.ip)}|${s.server.port}`, s);
+    if (s.helo) add(`h:${s.helo}`, s);
+  }
+  return [...buckets.values()].filter((b) => b.length > 1);
 }
 
 function sameTuple(a: SmtpSession, b: SmtpSession): boolean {
@@ -472,22 +524,40 @@ function collectHostAv(dialogues: Dialogue[], legs: Map<number, Leg>, ov: Topolo
     }
     own.set(d.id, sig);
   }
-  // A host AV sits on a host: what one dialogue shows holds for others reaching the same mail host.
+  // A host AV sits on a host: what one dialogue shows holds for others reaching the same mail host. One pass
+  // per host (a busy capture has thousands of dialogues to the same server).
+  const byHost = new Map<string, Dialogue[]>();
   for (const d of dialogues) {
-    const mine = own.get(d.id) ?? [];
     const host = mailHost(d);
-    const shared: HostAvSignal[] = [];
-    if (host) {
-      for (const e of dialogues) {
-        if (e === d || mailHost(e) !== host) continue;
-        for (const s of own.get(e.id) ?? []) {
-          if (s.kind === 'user' || s.kind === 'notification' || s.kind === 'av-header') continue;
-          if (!shared.some((x) => x.kind === s.kind && x.text === s.text)) shared.push({ ...s, viaHost: true });
-        }
+    if (host === null) continue;
+    const list = byHost.get(host);
+    if (list) list.push(d);
+    else byHost.set(host, [d]);
+  }
+  const sharedOf = new Map<Dialogue, HostAvSignal[]>();
+  for (const group of byHost.values()) {
+    if (group.length < 2) continue;
+    // First dialogue to show each signal (kind + text); others get it as viaHost.
+    const firstBy = new Map<string, { d: Dialogue; s: HostAvSignal }>();
+    for (const d of group) {
+      for (const sig of own.get(d.id) ?? []) {
+        if (sig.kind === 'user' || sig.kind === 'notification' || sig.kind === 'av-header') continue;
+        const k = `${sig.kind}|${sig.text}`;
+        const f = firstBy.get(k);
+        if (!f) firstBy.set(k, { d, s: sig });
       }
     }
-    d.hostAv = [...mine, ...shared];
+    for (const d of group) {
+      const mine = new Set((own.get(d.id) ?? []).map((x) => `${x.kind}|${x.text}`));
+      const shared: HostAvSignal[] = [];
+      for (const [k, f] of firstBy) {
+        if (mine.has(k)) continue;
+        shared.push({ ...f.s, viaHost: true });
+      }
+      if (shared.length) sharedOf.set(d, shared);
+    }
   }
+  for (const d of dialogues) d.hostAv = [...(own.get(d.id) ?? []), ...(sharedOf.get(d) ?? [])];
 }
 
 function role(ip: string | null, port: number | null, source: RoleGuess['source'], evidence: string[]): RoleGuess {

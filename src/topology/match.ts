@@ -26,6 +26,9 @@ export function isLoopback(ip: string): boolean {
 }
 
 export function normIp(ip: string): string {
+  // Fast path: dotted IPv4 (the common case) needs no work.
+  const c = ip.charCodeAt(0);
+  if (c >= 0x30 && c <= 0x39 && !ip.includes(':')) return ip;
   return ip.toLowerCase().replace(/^\[|\]$/g, '');
 }
 
