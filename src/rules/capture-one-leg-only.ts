@@ -27,6 +27,9 @@ export const captureOneLegOnly: Rule = {
           ? 'Only the mail side is in the capture: the client leg (sender -> FortiGate) is missing'
           : 'No second leg of a FortiGate proxy was found: the capture holds one side only, or no FortiGate proxies this traffic';
     const s0 = ds[0].client ?? ds[0].server!;
+    // The mail side's address as this leg sees it (in NAT mode the sender side sees FortiGate's virtual IP).
+    const mail = s0.server.ip;
+    const port = s0.server.port;
     return [
       {
         severity: weakens ? 'warning' : 'info',
@@ -34,9 +37,9 @@ export const captureOneLegOnly: Rule = {
         message: `${what}, so FortiGate's streaming (splice) cannot be told from buffering.`,
         evidence: [ctx.ev(s0, s0.start, `${s0.client.ip}:${s0.client.port} -> ${s0.server.ip}:${s0.server.port}${s0.interfaceName ? ' on ' + s0.interfaceName : ''}: no matching second connection`)],
         remediation:
-          side === 'sender'
-            ? "Capture on the FortiGate with `diagnose sniffer packet any '<filter>' 6 0 a`, or on the mail server, while sending a test mail with the EICAR file."
-            : "Capture on the FortiGate with `diagnose sniffer packet any '<filter>' 6 0 a` so that both legs are seen with interface names.",
+          `Capture on the FortiGate with \`diagnose sniffer packet any 'host ${mail} and port ${port}' 6 0 a\` so that both legs are seen ` +
+          'with interface names' +
+          (side === 'sender' ? ', or on the mail server with `tcpdump -i any` (loopback included), while sending a test mail with the EICAR file.' : '.'),
         sessions: uniqSorted(ds.map((d) => (d.client ?? d.server)!.id)),
         facts: { weakens },
       },
