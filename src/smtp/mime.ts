@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import PostalMime, { type Address, type Email } from 'postal-mime';
+import { decodeBase64 } from './base64.js';
 import type { Attachment, MessageInfo } from './types.js';
 
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
@@ -158,7 +159,8 @@ export function skim(raw: Uint8Array): { reduced: Uint8Array; facts: PartFacts[]
     }
     if (cte !== 'base64' || type.startsWith('text/') || type === 'message/rfc822') return;
     if (end - bodyStart < SKIM_MIN_PART) return;
-    const decoded = Buffer.from(buf.toString('latin1', bodyStart, end), 'base64');
+    const d = decodeBase64(buf, bodyStart, end);
+    const decoded = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
     const k = facts.length;
     facts.push({
       size: decoded.length,
