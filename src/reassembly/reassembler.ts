@@ -406,8 +406,17 @@ export class Reassembler {
     if (best !== null) return best;
     if ((flags & TCP_RST) !== 0) {
       // Lenient: an out-of-window RST still ends the most recently active live connection of the tuple.
+      // Same interface first (a proxy leg), then the most recently active.
       let recent: Conn | null = null;
-      for (const c of conns) if (!c.closed && (recent === null || c.lastTs >= recent.lastTs)) recent = c;
+      let recentSame = false;
+      for (const c of conns) {
+        if (c.closed) continue;
+        const same = sameInterface(c.info, p);
+        if (recent === null || (same && !recentSame) || (same === recentSame && c.lastTs >= recent.lastTs)) {
+          recent = c;
+          recentSame = same;
+        }
+      }
       if (recent !== null) return recent;
     }
     return this.create(bucket, p, fromA, dstIsServer(p) ? fromA : !fromA, ts, false, false);

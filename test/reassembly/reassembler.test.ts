@@ -360,6 +360,18 @@ describe('Reassembler: epochs, proxy legs and duplicates', () => {
     assert.equal(t.r.totals.retransmissions, 0);
   });
 
+  it('gives an out-of-window RST to the leg on its interface', () => {
+    const a = new Conv({ iface: 0, ifName: 'port1' }, 10, 20);
+    const b = new Conv({ iface: 1, ifName: 'port2' }, 2_000_000_000, 3_000_000_000);
+    // Leg a (port1) was active last, but the RST came on port2.
+    const t = new Harness().push(...a.handshake(), ...b.handshake(), b.c('y'), a.c('x', { ts: 1_700_000_001 }));
+    t.push(b.s('', { seq: 1_000_000_000, ack: 0, flags: TCP_RST, ts: 1_700_000_002 })).finish();
+    assert.deepEqual(
+      t.r.connections().map((c) => c.close?.reason),
+      ['capture-end', 'rst'],
+    );
+  });
+
   it('keeps two legs apart without SYNs by sequence space', () => {
     const a = new Conv({}, 1000, 2_000_000_000);
     const b = new Conv({}, 3_500_000_000, 600_000);
