@@ -101,7 +101,7 @@ test('fixtures: the abort and the FortiGate refusal are marked at the frames the
     const refusal = c.markers.find((m) => m.kind === 'refusal');
     if (c.legs.some((l) => l.leg === 'client')) {
       assert.ok(refusal, `${e.name}: refusal to the sender marked`);
-      assert.match(refusal.label, /^5\d\d/);
+      assert.match(refusal.label, /^refused to the sender: 5\d\d/);
     }
     checked++;
   }
@@ -142,7 +142,7 @@ test('hand-built streaming dialogue: curves at the generated times', () => {
   assert.match(abort.label, /RST by FortiGate after 3000 body bytes/);
   const refusal = c.markers.find((m) => m.kind === 'refusal')!;
   assert.ok(near(refusal.t, 1.45));
-  assert.match(refusal.label, /^554 /);
+  assert.match(refusal.label, /^refused to the sender: 554 /);
   // The window holds the body transfers, the abort and the refusal.
   const w = chartWindow(c);
   assert.ok(w.t0 < 1.0 && w.t1 > 1.45, JSON.stringify(w));

@@ -248,9 +248,10 @@ function seriesOf(doc: AnalysisDocument, sessions: readonly SmtpSession[], seedS
     const fr = t.finalReply;
     if (fr) {
       if (leg === 'client' && fr.code >= 400) {
-        markers.push({ kind: 'refusal', leg, session: s.id, t: rel(fr), frame: fr.frame, label: `${replyLine(fr)} (to the sender)` });
+        markers.push({ kind: 'refusal', leg, session: s.id, t: rel(fr), frame: fr.frame, label: `refused to the sender: ${replyLine(fr)}` });
       } else if (fr.code < 400 && t.body.endOfData) {
-        markers.push({ kind: 'accepted', leg, session: s.id, t: rel(fr), frame: fr.frame, label: replyLine(fr) });
+        const to = leg === 'client' ? 'to the sender' : leg === 'relay' ? 'relay leg' : 'from the mail side';
+        markers.push({ kind: 'accepted', leg, session: s.id, t: rel(fr), frame: fr.frame, label: `${replyLine(fr)} (${to})` });
       } else if (fr.code >= 400) {
         markers.push({ kind: 'mail-reply', leg, session: s.id, t: rel(fr), frame: fr.frame, label: replyLine(fr) });
       }

@@ -82,6 +82,13 @@ const HEADLINE: Record<ChartData['shape'], string> = {
 
 function headline(d: ChartData): string {
   if (d.shape === 'streaming' && !d.interleaved) return 'Splice ON: FortiGate forwarded part of the message, then cut the server leg off';
+  if (d.shape === 'unknown') {
+    const cut = d.markers.some((m) => m.kind === 'abort' && m.leg !== 'client' && m.leg !== 'relay');
+    const relayed = d.markers.some((m) => m.kind === 'accepted' && m.leg === 'relay');
+    if (cut && relayed) return 'Mail side: the message was cut off mid-body, yet the host AV relayed a copy onward';
+    if (cut) return 'Mail side: the message was cut off mid-body (the shape of a splice abort)';
+    if (d.legs.length === 1 && d.legs[0].leg === 'client') return 'Sender side only: the chart cannot tell splice on from off';
+  }
   return HEADLINE[d.shape];
 }
 
@@ -136,7 +143,8 @@ export function chartSvgFromData(d: ChartData, opts: ChartSvgOptions = {}): stri
   o.push(`<desc id="sdc-d">Cumulative message bytes over time on each leg of the key dialogue${d.start ? `, from ${esc(d.start)}` : ''}.</desc>`);
   o.push(`<style>${CHART_CSS}</style>`);
   o.push(`<rect class="bg" x="0" y="0" width="${W}" height="${H}" rx="6"/>`);
-  o.push(`<text class="title head-${d.shape}" x="${M.left}" y="24">${esc(headline(d))}</text>`);
+  const cutOff = d.markers.some((m) => m.kind === 'abort' && m.leg !== 'client');
+  o.push(`<text class="title head-${d.shape === 'unknown' && cutOff ? 'streaming' : d.shape}" x="${M.left}" y="24">${esc(headline(d))}</text>`);
   const sub = opts.caption ? `${clip(opts.caption, 70)} \u2014 ` : '';
   o.push(`<text class="small mute" x="${M.left}" y="42">${esc(sub)}cumulative message bytes per leg; time from the dialogue start${d.start ? ` (${esc(d.start)})` : ''}</text>`);
 
@@ -211,6 +219,18 @@ export function chartSvgFromData(d: ChartData, opts: ChartSvgOptions = {}): stri
       const right = X(last.t) > W - 140;
       o.push(`<text class="small f-${l.leg}" x="${n(X(last.t) + (right ? -8 : 7))}" y="${n(Y(last.bytes) + 14)}"${right ? ' text-anchor="end"' : ''}>no end of data</text>`);
     }
+  }
+
+  // Where a leg was cut off: a cross at the height it had reached.
+  for (const m of d.markers) {
+    if (m.kind !== 'abort' || m.t > t1) continue;
+    const l = d.legs.find((x) => x.session === m.session);
+    const reached = l?.points.length ? l.points[l.points.length - 1].bytes : 0;
+    const x = X(m.t);
+    const yy = Y(reached);
+    o.push(`<g class="m-abort cut"><title>${esc(`cut off: ${m.label} (frame ${m.frame})`)}</title><path stroke-width="3.5" d="M${n(x - 7)},${n(yy - 7)}L${n(x + 7)},${n(yy + 7)}M${n(x - 7)},${n(yy + 7)}L${n(x + 7)},${n(yy - 7)}"/>`);
+    if (l?.points.length) o.push(`<line class="mline" x1="${n(X(l.points[l.points.length - 1].t))}" y1="${n(yy)}" x2="${n(x)}" y2="${n(yy)}"/>`);
+    o.push('</g>');
   }
 
   // Markers: a vertical line each; labels stacked in rows above the plot so they never overlap.

@@ -54,7 +54,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .glance{display:flex;flex-wrap:wrap;gap:8px;margin-top:10px;padding:0;list-style:none}
 .glance li{border:1px solid var(--border);border-radius:999px;padding:2px 12px;font-size:13px}
 .glance .on{border-color:var(--bad);color:var(--bad);font-weight:700}.glance .off{border-color:var(--good);color:var(--good);font-weight:700}
-.glance .neutral{color:var(--muted)}
+.glance .neutral{color:var(--muted)}.glance .warn{border-color:var(--warn);color:var(--warn);font-weight:700}
 pre{background:var(--head);border:1px solid var(--border);border-radius:6px;padding:10px;overflow-x:auto;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
 table{border-collapse:collapse;width:100%;font-size:13.5px}th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--border)}
@@ -73,6 +73,11 @@ body{font-size:11pt}main{max-width:none;padding:0}.card,figure,.finding,tr{break
 ${LADDER_CSS}
 ${CHART_CSS}
 `;
+
+/** Escaped prose with `backtick` spans as <code> (escaping first, so nothing from the text becomes markup). */
+function prose(s: string): string {
+  return esc(s).replace(/`([^`]{1,200})`/g, '<code>$1</code>');
+}
 
 function roleAddr(r: Role): string {
   if (!r.ip) return 'unknown';
@@ -95,7 +100,7 @@ function glance(doc: AnalysisDocument, chart: ChartData | null): string {
   const abort = has(doc, 'splice.abort');
   items.push(abort ? `<li class="on">Splice abort seen</li>` : `<li class="neutral">No splice abort</li>`);
   const proxy = has(doc, 'hostav.proxy');
-  items.push(proxy ? `<li class="on">Host AV proxy: ${esc(roleAddr(doc.roles.hostAv))}</li>` : `<li class="neutral">No host AV proxy seen</li>`);
+  items.push(proxy ? `<li class="${streaming ? 'on' : 'warn'}">Host AV proxy: ${esc(roleAddr(doc.roles.hostAv))}</li>` : `<li class="neutral">No host AV proxy seen</li>`);
   if (has(doc, 'hostav.acted-on-abort')) items.push(`<li class="on">Host AV acted on the aborted message</li>`);
   return `<ul class="glance">${items.join('')}</ul>`;
 }
@@ -104,8 +109,8 @@ function fixHtml(doc: AnalysisDocument): string {
   const f = doc.fix;
   if (!f) return '';
   const head = f.kind === 'disable-splice' ? `Fix: disable SMTP splice on the FortiGate${f.versionFamily ? ` (FortiOS ${esc(f.versionFamily)})` : ''}` : 'Next capture: what would settle it';
-  const notes = f.notes.length ? `<ul>${f.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
-  const trade = f.tradeOff ? `<p><strong>Trade-off:</strong> ${esc(f.tradeOff)}</p>` : '';
+  const notes = f.notes.length ? `<ul>${f.notes.map((n) => `<li>${prose(n)}</li>`).join('')}</ul>` : '';
+  const trade = f.tradeOff ? `<p><strong>Trade-off:</strong> ${prose(f.tradeOff)}</p>` : '';
   return `<section class="card fix" id="fix"><h2 style="margin-top:0">${head}</h2><pre>${f.commands.map((c) => esc(c)).join('\n')}</pre>${notes}${trade}</section>`;
 }
 
@@ -133,8 +138,8 @@ function findingsHtml(doc: AnalysisDocument): string {
       return `<tr class="ev"><td>${where}</td><td class="wire">${esc(clip(e.text, 400))}</td></tr>`;
     });
     const more = f.evidence.length > MAX_EVIDENCE ? `<p class="note">\u2026 and ${f.evidence.length - MAX_EVIDENCE} more pieces of evidence (see --format json).</p>` : '';
-    const rem = f.remediation ? `<p><strong>Remedy:</strong> ${esc(f.remediation)}</p>` : '';
-    return `<article class="card finding" id="${esc(f.id)}"><h3><span class="sev sev-${f.severity}">${f.severity}</span> ${esc(f.id)} ${esc(f.title)}</h3><div class="rule">${esc(f.ruleId)} r${f.ruleRevision} \u00b7 confidence ${f.confidence}</div><p>${esc(f.message)}</p>${ev.length ? `<table>${ev.join('')}</table>` : ''}${more}${rem}</article>`;
+    const rem = f.remediation ? `<p><strong>Remedy:</strong> ${prose(f.remediation)}</p>` : '';
+    return `<article class="card finding" id="${esc(f.id)}"><h3><span class="sev sev-${f.severity}">${f.severity}</span> ${esc(f.id)} ${esc(f.title)}</h3><div class="rule">${esc(f.ruleId)} r${f.ruleRevision} \u00b7 confidence ${f.confidence}</div><p>${prose(f.message)}</p>${ev.length ? `<table>${ev.join('')}</table>` : ''}${more}${rem}</article>`;
   });
   return `<h2 id="findings">Findings</h2>${out.join('\n')}`;
 }
@@ -189,10 +194,10 @@ export function renderHtml(input: HtmlInput): string {
   parts.push(
     `<section class="card verdict v-${v}" id="verdict"><span class="badge">${esc(VERDICT_TEXT[v].toUpperCase())}</span> <span class="note">confidence ${doc.confidence} \u00b7 exit code ${doc.exitCode}</span><p class="summary">${esc(doc.summary)}</p>${v === 'no-smtp' ? '' : glance(doc, chart)}</section>`,
   );
-  parts.push(fixHtml(doc));
   if (chart && chart.legs.length) {
     parts.push(`<h2 id="chart">Splice timing: message bytes on each leg</h2><figure>${chartSvgFromData(chart, { standalone: false })}<figcaption>${chartCaption(chart)}</figcaption></figure>`);
   }
+  parts.push(fixHtml(doc));
   if (ladder) {
     const note = ladder.condensed ? ` ${ladder.condensed} events outside the key transaction are summarised in grey rows.` : '';
     parts.push(
