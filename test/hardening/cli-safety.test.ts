@@ -188,3 +188,22 @@ describe('limit flags', () => {
     }
   });
 });
+
+describe('--redact addresses', () => {
+  it('analyze (text, json, markdown) with --redact addresses shows no IP or e-mail address of the capture', (t) => {
+    if (!/\banalyze\b/.test(cli(['--help']).out.toString('utf8'))) {
+      t.skip('no analyze command yet');
+      return;
+    }
+    const path = captureOf([dialog([]), dialog([['c', 'NOOP\r\n'], ['s', '250 ok\r\n']])]);
+    for (const f of ['text', 'json', 'markdown']) {
+      const o = cli(['analyze', path, '--format', f, '--redact', 'addresses']);
+      const text = o.out.toString('utf8');
+      assert.ok(text.length > 0, `analyze ${f} printed something (${o.err})`);
+      for (const secret of ['192.0.2.10', '198.51.100.25', 'alice@example.org', 'example.org>', 'bob@example.net']) {
+        assert.ok(!text.includes(secret), `analyze ${f} --redact addresses shows ${secret}`);
+      }
+      if (f === 'json') assert.doesNotThrow(() => JSON.parse(text));
+    }
+  });
+});
