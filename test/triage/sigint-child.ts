@@ -8,7 +8,7 @@ const [corpus, resumeFile] = process.argv.slice(2);
 if (corpus && resumeFile) {
   const r = await triage([corpus], {
     analyzerModule: FAKE_ANALYZER,
-    analyzeOptions: { maxDelayMs: 60 },
+    analyzeOptions: { maxDelayMs: 80 },
     jobs: 2,
     resume: resumeFile,
     format: 'ndjson',
