@@ -250,9 +250,9 @@ export function buildTopology(sessions: readonly SmtpSession[], overrides: Topol
 function isRelayShape(a: SmtpSession, b: SmtpSession): boolean {
   const fromMailHost = sameIp(b.client.ip, a.server.ip) || isLoopback(b.client.ip);
   if (!fromMailHost) return false;
-  if (isLoopback(b.server.ip)) return true;
-  if (sameIp(b.server.ip, a.server.ip)) return b.server.port !== a.server.port || sameIp(b.client.ip, a.server.ip);
-  return false;
+  // The same server endpoint again is another session to the same program, not a hop behind it.
+  if (sameIp(b.server.ip, a.server.ip) && b.server.port === a.server.port) return false;
+  return isLoopback(b.server.ip) || sameIp(b.server.ip, a.server.ip);
 }
 
 /** RFC 1918, shared (RFC 6598) and unique-local IPv6 addresses. */
