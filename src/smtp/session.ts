@@ -679,9 +679,11 @@ export class SmtpConnection implements StreamHandler {
       }
     }
     if (!KNOWN_VERBS.has(verb)) {
-      this.event('unknown-command', ref, 'c2s', /^[A-Za-z][A-Za-z0-9-]{0,15}$/.test(rawVerb) ? verb : undefined);
+      // A lone base64-looking token may be a credential line of an AUTH exchange we could not follow.
+      const secretish = BASE64ISH.test(line.trim());
+      this.event('unknown-command', ref, 'c2s', !secretish && /^[A-Za-z][A-Za-z0-9-]{0,15}$/.test(rawVerb) ? verb : undefined);
       cmd.verb = 'UNKNOWN';
-      cmd.args = BASE64ISH.test(line.trim()) ? '[redacted]' : line;
+      cmd.args = secretish ? '[redacted]' : line;
       this.addCommand(cmd, { cmd: 0, verb: 'UNKNOWN' });
       return;
     }
@@ -864,6 +866,8 @@ export class SmtpConnection implements StreamHandler {
     if (p.cmd >= 0) {
       rep.commandIndex = p.cmd;
       this.session.commands[p.cmd].replyIndex = idx;
+    } else {
+      rep.endOfData = true;
     }
     this.answered(p, rep, ref, lastRef);
   }
@@ -897,6 +901,7 @@ export class SmtpConnection implements StreamHandler {
       if (tx.cut && tx.cut.how === 'gap') {
         // The end of the body was lost in a gap; this reply answers it.
         this.event('resync-after-gap', ref, 's2c', `reply ${rep.code}`);
+        rep.endOfData = true;
         tx.endOfData = true;
         this.cmode = 'cmd';
         this.bodyTx = undefined;

@@ -28,6 +28,8 @@ export interface SmtpReply {
   offset: number;
   /** Index in `commands` of the command it answers; undefined for the greeting or an unsolicited reply. */
   commandIndex?: number;
+  /** The reply answers the end of a DATA body (the '.' line), which is no command: commandIndex is undefined. */
+  endOfData?: boolean;
 }
 
 /** Cumulative message bytes on the wire over time (for splice timing and charts); capped, evenly thinned. */

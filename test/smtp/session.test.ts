@@ -177,6 +177,8 @@ describe('smtp session: PIPELINING', () => {
     assert.deepEqual(verbs(s), ['EHLO', 'MAIL', 'RCPT', 'RCPT', 'RCPT', 'DATA', 'QUIT']);
     const pairs = s.replies.map((r) => (r.commandIndex === undefined ? '-' : s.commands[r.commandIndex].verb));
     assert.deepEqual(pairs, ['-', 'EHLO', 'MAIL', 'RCPT', 'RCPT', 'RCPT', 'DATA', '-', 'QUIT']);
+    assert.equal(s.replies[7].endOfData, true);
+    assert.equal(s.transactions[0].finalReply, s.replies[7]);
     assert.equal(s.replies[4].enhanced, '5.1.1');
     const t = s.transactions[0];
     assert.deepEqual(t.rcptTo, ['b@y', 'c@y', 'd@y']);

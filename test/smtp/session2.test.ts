@@ -208,6 +208,18 @@ describe('smtp session: AUTH never keeps credentials', () => {
     assert.deepEqual(s.auth, { mechanism: 'XOAUTH2', outcome: 'failure' });
   });
 
+  it('a lone base64 token read as a command is redacted everywhere', async () => {
+    const s = await playOne((d) => {
+      d.s(GREETING);
+      d.c('c2VjcmV0dXNlcg==\r\nSecretPass123\r\n');
+      d.s('502 unknown\r\n502 unknown\r\n');
+      d.close();
+    });
+    const json = JSON.stringify(s);
+    assert.ok(!json.includes('c2VjcmV0dXNlcg') && !/secretpass123/i.test(json), json);
+    assert.deepEqual(verbs(s), ['UNKNOWN', 'UNKNOWN']);
+  });
+
   it('LOGIN in a client-only capture (no 334 seen)', async () => {
     const s = await playOne((d) => {
       d.c('EHLO x\r\n');
