@@ -96,3 +96,26 @@ test('parseHostSpec: IPv4, IPv4:port, [IPv6]:port, bare IPv6; rejects junk', () 
   for (const bad of ['mail.example.com', '10.0.0.300', '10.0.0.1:0', '10.0.0.1:70000', '', 'x:y:z'])
     assert.equal(parseHostSpec(bad), undefined, bad);
 });
+
+test('repeated sessions to the same loopback server are not relay legs of each other', () => {
+  const tx = (at: number) => ({ at, from: 'a@example.com', rcpt: ['b@example.com'], chunks: [[at + 0.1, 300]] as Array<[number, number]>, endAt: at + 0.1, final: { at: at + 0.2, code: 250, text: 'ok' } });
+  const s = buildSessions([
+    { id: 1, client: '127.0.0.1:33000', server: '127.0.0.1:25', start: 0, end: 1, banner: 'example.com ESMTP Postfix', txs: [tx(0.5)] },
+    { id: 2, client: '127.0.0.1:33001', server: '127.0.0.1:25', start: 30, end: 31, banner: 'example.com ESMTP Postfix', txs: [tx(30.5)] },
+  ]);
+  const t = buildTopology(s);
+  assert.equal(t.dialogues.length, 2);
+  assert.ok(t.dialogues.every((d) => d.relays.length === 0 && d.hostAv.length === 0));
+});
+
+test('a relay to another port of the same host is a relay leg', () => {
+  const tx = (at: number) => ({ at, from: 'a@example.com', rcpt: ['b@example.com'], chunks: [[at + 0.1, 300]] as Array<[number, number]>, endAt: at + 0.1, messageId: '<r1@x>', final: { at: at + 0.2, code: 250, text: 'ok' } });
+  const s = buildSessions([
+    { id: 1, client: `${SENDER}:40000`, server: `${MX}:25`, start: 0, end: 2, banner: 'mx', txs: [tx(0.5)] },
+    { id: 2, client: `${MX}:50000`, server: `${MX}:2525`, start: 0.7, end: 1.5, banner: 'mx', txs: [tx(0.8)] },
+  ]);
+  const t = buildTopology(s);
+  assert.equal(t.legs.get(2)?.role, 'relay');
+  assert.equal(t.roles.mailServer.port, 2525);
+  assert.equal(t.roles.hostAv.port, 25);
+});
