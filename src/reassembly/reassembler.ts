@@ -205,6 +205,9 @@ export class Reassembler {
   private readonly all: ConnRecord[] = [];
   /** Direct-mapped by srcPort ^ dstPort (same for both directions): most packets skip the map lookups. */
   private readonly cache: Array<Bucket | null> = new Array<Bucket | null>(CACHE_SIZE).fill(null);
+  /** Closed connections still in the table, in close order, so they expire even behind idle open ones. */
+  private closedQueue: Conn[] = [];
+  private closedHead = 0;
   private lruHead: Conn | null = null;
   private lruTail: Conn | null = null;
   private trackedCount = 0;
@@ -477,8 +480,16 @@ export class Reassembler {
 
   /** Drop closed connections idle for a while (they only absorb trailing packets). */
   private sweep(ts: number): void {
-    while (this.lruHead !== null && this.lruHead.closed && ts - this.lruHead.lastTs > ZOMBIE_IDLE_SECONDS) {
-      this.untrack(this.lruHead);
+    const q = this.closedQueue;
+    while (this.closedHead < q.length) {
+      const c = q[this.closedHead];
+      if (c.tracked && ts - c.lastTs <= ZOMBIE_IDLE_SECONDS) break;
+      this.untrack(c);
+      this.closedHead++;
+    }
+    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
+      this.closedQueue = q.slice(this.closedHead);
+      this.closedHead = 0;
     }
   }
 
@@ -926,6 +937,7 @@ export class Reassembler {
     this.flush(c, c.c2s, 'c2s', ref);
     this.flush(c, c.s2c, 's2c', ref);
     c.closed = true;
+    if (c.tracked) this.closedQueue.push(c);
     const h = c.handler;
     if (rstDir !== null && h !== null) h.onEnd({ dir: rstDir, kind: 'rst', ref });
     c.close = c.rec.close = { reason, lastTs: ref, stats: { ...c.stats } };

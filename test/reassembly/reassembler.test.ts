@@ -444,6 +444,15 @@ describe('Reassembler: trailing packets and keep-alives', () => {
     assert.equal(t.r.connections()[2].startSeen, false);
   });
 
+  it('forgets a closed connection even when an idle open one is older', () => {
+    const idle = new Conv({ sport: 39000 });
+    const v = new Conv();
+    const t = new Harness().push(...idle.handshake(), ...v.handshake(), v.c('x'), v.c('', { flags: FA }), v.s('', { flags: FA }));
+    const other = new Conv({ sport: 41000 });
+    t.push({ ...other.syn(), ts: 1_700_000_300 }, { ...v.c('late'), ts: 1_700_000_301 }).finish();
+    assert.equal(t.r.totals.connections, 4);
+  });
+
   it('does not call a keep-alive byte an inconsistent overlap', () => {
     const v = new Conv();
     const t = new Harness().push(...v.handshake(), v.c('HELO x\r\n'));
