@@ -122,7 +122,6 @@ function validate(o: TriageOptions): { shard: { k: number; n: number } | null; p
 class Out {
   /** Set when the reader went away (EPIPE: `triage ... | head`); later writes are dropped. */
   broken = false;
-  private onError: ((e: NodeJS.ErrnoException) => void) | null = null;
   private constructor(
     private readonly fd: number | null,
     private readonly stream: NodeJS.WritableStream | null,
@@ -137,14 +136,12 @@ class Out {
   /** `onBroken` runs once when the stream's reader has gone away. */
   static stream(s: NodeJS.WritableStream, onBroken: () => void): Out {
     const out = new Out(null, s);
-    out.onError = (e) => {
-      if (e?.code !== 'EPIPE') throw e;
+    pipeGuard(s).current = () => {
       if (!out.broken) {
         out.broken = true;
         onBroken();
       }
     };
-    s.on?.('error', out.onError);
     return out;
   }
   write(s: string): void {
@@ -154,8 +151,29 @@ class Out {
   }
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
-    // Keep swallowing a late EPIPE: the stream may still flush after the run.
+    else pipeGuard(this.stream!).current = null;
   }
+}
+
+/**
+ * One 'error' listener per output stream, installed once (repeated runs on process.stdout do not pile up
+ * listeners): EPIPE goes to the run writing to it, or is swallowed after it (a late flush); anything else throws.
+ */
+const guards = new WeakMap<object, { current: (() => void) | null }>();
+function pipeGuard(s: NodeJS.WritableStream): { current: (() => void) | null } {
+  let g = guards.get(s);
+  if (!g) {
+    const guard: { current: (() => void) | null } = { current: null };
+    g = guard;
+    guards.set(s, guard);
+    const emitter = s as NodeJS.WritableStream & { listenerCount?: (n: string) => number };
+    emitter.on?.('error', (e: NodeJS.ErrnoException) => {
+      if (e?.code === 'EPIPE') guard.current?.();
+      // Other errors belong to whoever else listens; with nobody else, fail as Node would without us.
+      else if ((emitter.listenerCount?.('error') ?? 1) <= 1) throw e;
+    });
+  }
+  return g;
 }
 
 /**
