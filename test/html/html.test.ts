@@ -197,3 +197,15 @@ test('writeTriageHtml: index plus one report per analysed capture', async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('htmlReportForFile: same document as analyze(), a page and a chart', async (t) => {
+  const file = join(FIX, 'misconfigured-fgt-any-text-replies.txt');
+  if (!existsSync(file)) return t.skip('fixture absent');
+  const { analyze } = await import('../../src/commands/analyze.js');
+  const { htmlReportForFile } = await import('../../src/report/html/capture.js');
+  const r = await htmlReportForFile(file, { fortios: '6.4', profile: 'mail' });
+  assert.deepEqual(r.document, await analyze(file, { fortios: '6.4', profile: 'mail' }));
+  assert.match(r.html, /edit &quot;mail&quot;/);
+  assert.match(r.chartSvg, /^<svg xmlns=/);
+  await assert.rejects(htmlReportForFile(file, { fortigate: 'not-an-ip' }), /--fortigate/);
+});

@@ -16,22 +16,25 @@ const H = 400;
 const M = { left: 64, right: 24, top: 118, bottom: 48 };
 
 /** Colours by class; light and dark variants and print. Scoped under .sdc so the page's own styles stay apart. */
-export const CHART_CSS = `
-.sdc{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;font-size:12px}
-.sdc .bg{fill:#ffffff}.sdc .fg{fill:#1f2328}.sdc .mute{fill:#57606a}.sdc .grid{stroke:#d0d7de;stroke-width:1}
+const LIGHT = `.sdc .bg{fill:#ffffff}.sdc .fg{fill:#1f2328}.sdc .mute{fill:#57606a}.sdc .grid{stroke:#d0d7de;stroke-width:1}
 .sdc .axis{stroke:#57606a;stroke-width:1}
 .sdc .l-client{stroke:#0969da}.sdc .f-client{fill:#0969da}
 .sdc .l-server{stroke:#d1242f}.sdc .f-server{fill:#d1242f}
 .sdc .l-relay{stroke:#8250df}.sdc .f-relay{fill:#8250df}
 .sdc .l-session{stroke:#1a7f37}.sdc .f-session{fill:#1a7f37}
-.sdc .curve{fill:none;stroke-width:2.5;stroke-linejoin:round}
 .sdc .m-abort{stroke:#cf222e;fill:#cf222e}.sdc .m-refusal{stroke:#bc4c00;fill:#bc4c00}
 .sdc .m-accepted{stroke:#1a7f37;fill:#1a7f37}.sdc .m-mail-reply{stroke:#8250df;fill:#8250df}
 .sdc .m-notification{stroke:#9a6700;fill:#9a6700}
-.sdc .mline{stroke-width:1.5;stroke-dasharray:5 3}
 .sdc .band-stream{fill:#d1242f;opacity:.10}.sdc .band-buffer{fill:#1a7f37;opacity:.12}
-.sdc .head-streaming{fill:#cf222e}.sdc .head-buffered{fill:#1a7f37}.sdc .head-unknown{fill:#57606a}
+.sdc .head-streaming{fill:#cf222e}.sdc .head-buffered{fill:#1a7f37}.sdc .head-unknown{fill:#57606a}`;
+
+/** Colours by class; light and dark variants, light again for print. Scoped under .sdc, apart from the page's styles. */
+export const CHART_CSS = `
+.sdc{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;font-size:12px}
+.sdc .curve{fill:none;stroke-width:2.5;stroke-linejoin:round}
+.sdc .mline{stroke-width:1.5;stroke-dasharray:5 3}
 .sdc .title{font-size:15px;font-weight:600}.sdc .small{font-size:11px}
+${LIGHT}
 @media (prefers-color-scheme:dark){
 .sdc .bg{fill:#0d1117}.sdc .fg{fill:#e6edf3}.sdc .mute{fill:#8d96a0}.sdc .grid{stroke:#30363d}.sdc .axis{stroke:#8d96a0}
 .sdc .l-client{stroke:#58a6ff}.sdc .f-client{fill:#58a6ff}.sdc .l-server{stroke:#ff7b72}.sdc .f-server{fill:#ff7b72}
@@ -41,9 +44,7 @@ export const CHART_CSS = `
 .sdc .head-streaming{fill:#ff7b72}.sdc .head-buffered{fill:#3fb950}.sdc .head-unknown{fill:#8d96a0}
 .sdc .band-stream{opacity:.18}.sdc .band-buffer{opacity:.18}}
 @media print{
-.sdc .bg{fill:#ffffff}.sdc .fg{fill:#000}.sdc .mute{fill:#333}.sdc .grid{stroke:#ccc}.sdc .axis{stroke:#333}
-.sdc .l-client{stroke:#0550ae}.sdc .f-client{fill:#0550ae}.sdc .l-server{stroke:#a40e26}.sdc .f-server{fill:#a40e26}
-.sdc .head-streaming{fill:#a40e26}.sdc .head-buffered{fill:#116329}}
+${LIGHT}}
 `;
 
 function n(x: number): string {

@@ -33,10 +33,12 @@ const VERDICT_TEXT: Record<AnalysisDocument['verdict'], string> = {
   'no-smtp': 'No SMTP',
 };
 
-export const PAGE_CSS = `
-:root{color-scheme:light dark;--bg:#f6f8fa;--panel:#ffffff;--head:#f6f8fa;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;
+const LIGHT_VARS = `:root{color-scheme:light dark;--bg:#f6f8fa;--panel:#ffffff;--head:#f6f8fa;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;
 --bad:#cf222e;--warn:#bc4c00;--good:#1a7f37;--info:#0969da;--c-client:#0969da;--c-server:#d1242f;--c-relay:#8250df;
---c-session:#1a7f37;--c-notify:#9a6700;--v-misconfigured:#cf222e;--v-at-risk:#bf8700;--v-healthy:#1a7f37;--v-inconclusive:#6e7781;--v-no-smtp:#6e7781}
+--c-session:#1a7f37;--c-notify:#9a6700;--v-misconfigured:#cf222e;--v-at-risk:#bf8700;--v-healthy:#1a7f37;--v-inconclusive:#6e7781;--v-no-smtp:#6e7781}`;
+
+export const PAGE_CSS = `
+${LIGHT_VARS}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--panel:#151b23;--head:#212830;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;
 --bad:#ff7b72;--warn:#ffa657;--good:#3fb950;--info:#58a6ff;--c-client:#58a6ff;--c-server:#ff7b72;--c-relay:#d2a8ff;--c-session:#3fb950;
 --c-notify:#e3b341;--v-misconfigured:#da3633;--v-at-risk:#9e6a03;--v-healthy:#238636;--v-inconclusive:#656c76;--v-no-smtp:#656c76}}
@@ -67,7 +69,7 @@ figure svg{display:block;width:100%;height:auto}
 .note{color:var(--muted);font-size:13px}
 footer{color:var(--muted);font-size:12px;margin:30px 0 10px}
 a{color:var(--info)}
-@media print{:root{--bg:#fff;--panel:#fff;--head:#f4f4f4;--fg:#000;--muted:#333;--border:#bbb}
+@media print{${LIGHT_VARS}:root{--bg:#fff;--panel:#fff;--head:#f4f4f4;--fg:#000;--muted:#333;--border:#bbb}
 body{font-size:11pt}main{max-width:none;padding:0}.card,figure,.finding,tr{break-inside:avoid}
 .badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}h2{break-after:avoid}a{color:#000}}
 ${LADDER_CSS}
