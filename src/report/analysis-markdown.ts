@@ -24,6 +24,14 @@ export function escapeMarkdown(s: string): string {
   return out;
 }
 
+/**
+ * Our own prose (remediation, fix notes) uses Markdown code spans on purpose and holds no capture text beyond
+ * addresses: only control characters are made visible.
+ */
+function prose(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase()}}`);
+}
+
 /** A fence longer than any backtick run in the block, so that nothing inside can close it. */
 function fence(lines: string[]): string {
   let longest = 0;
@@ -66,7 +74,7 @@ export function renderAnalysisMarkdown(doc: AnalysisDocument): string {
     out.push('#### Findings', '');
     for (const f of doc.findings) {
       out.push(`- **${f.id} ${f.severity}** \`${f.ruleId}\` (rev. ${f.ruleRevision}, confidence ${f.confidence}): ${e(f.message)}`);
-      if (f.remediation) out.push(`  *Remedy:* ${e(f.remediation)}`);
+      if (f.remediation) out.push(`  *Remedy:* ${prose(f.remediation)}`);
     }
     out.push('', '#### Evidence', '', '| Finding | Frames | Time | Leg | Seen on the wire |', '|---|---|---|---|---|');
     for (const f of doc.findings) {
@@ -85,8 +93,8 @@ export function renderAnalysisMarkdown(doc: AnalysisDocument): string {
       const fc = fence(f.commands);
       out.push(fc, ...f.commands, fc, '');
     }
-    for (const n of f.notes) out.push(`- ${e(n)}`);
-    if (f.tradeOff) out.push('', `*Trade-off:* ${e(f.tradeOff)}`);
+    for (const n of f.notes) out.push(`- ${prose(n)}`);
+    if (f.tradeOff) out.push('', `*Trade-off:* ${prose(f.tradeOff)}`);
     out.push('');
   }
 
