@@ -340,6 +340,21 @@ function orient(
     if (refusedA && !refusedB) refusal++;
     if (refusedB && !refusedA) refusal--;
   }
+  // Without matched transactions (a capture that started mid-session), who got FortiGate's refusal and who got
+  // the AV's own virus reply still tell the legs apart.
+  if (pairs.length === 0) {
+    const ra = senderRefusal(a) !== null;
+    const rb = senderRefusal(b) !== null;
+    if (ra !== rb) {
+      refusal += ra ? 1 : -1;
+    }
+    const va = a.replies.some((r) => isAvVirusReply(r));
+    const vb = b.replies.some((r) => isAvVirusReply(r));
+    if (va !== vb) {
+      vote += va ? -3 : 3;
+      why.push('the host AV\'s own virus reply came on the server leg');
+    }
+  }
   if (cmdVotes) why.push(`MAIL FROM reached the ${cmdVotes > 0 ? 'first' : 'second'} session first (FortiGate forwards what the sender sent)`);
   if (bodyVotes) why.push('the message body appeared on the client leg first');
   if (refusal) why.push('the sender was refused with a FortiGate-style reply while the mail side was cut off');
