@@ -124,10 +124,15 @@ export function skim(raw: Uint8Array): { reduced: Uint8Array; facts: PartFacts[]
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const cuts: { start: number; end: number; token: Buffer }[] = [];
   const facts: PartFacts[] = [];
+  // Searches stay inside [from, end) so that many parts cannot make the scan quadratic.
+  const find = (needle: string | Buffer | number, from: number, end: number): number => {
+    const j = buf.subarray(0, end).indexOf(needle, from, 'latin1');
+    return j;
+  };
   const entity = (start: number, end: number, depth: number): void => {
-    let he = buf.indexOf('\r\n\r\n', start, 'latin1');
+    let he = find('\r\n\r\n', start, end);
     let bodyStart = he + 4;
-    const lf = buf.indexOf('\n\n', start, 'latin1');
+    const lf = find('\n\n', start, he < 0 ? end : he);
     if (lf >= 0 && (he < 0 || lf < he)) {
       he = lf;
       bodyStart = lf + 2;
@@ -144,13 +149,13 @@ export function skim(raw: Uint8Array): { reduced: Uint8Array; facts: PartFacts[]
       if (!boundary) return;
       const delim = Buffer.from(`\n--${boundary}`, 'latin1');
       // The first delimiter may open the body directly (no preamble).
-      let d = buf.subarray(bodyStart, bodyStart + delim.length - 1).equals(delim.subarray(1)) ? bodyStart - 1 : buf.indexOf(delim, bodyStart);
+      let d = buf.subarray(bodyStart, bodyStart + delim.length - 1).equals(delim.subarray(1)) ? bodyStart - 1 : find(delim, bodyStart, end);
       while (d >= 0 && d < end) {
-        const lineEnd = buf.indexOf(10, d + delim.length);
+        const lineEnd = find(10, d + delim.length, end);
         if (buf[d + delim.length] === 45 && buf[d + delim.length + 1] === 45) return; // closing delimiter
         if (lineEnd < 0 || lineEnd >= end) return;
         const partStart = lineEnd + 1;
-        const next = buf.indexOf(delim, partStart);
+        const next = find(delim, partStart, end);
         const partEnd = next < 0 || next >= end ? end : next > 0 && buf[next - 1] === 13 ? next - 1 : next;
         entity(partStart, partEnd, depth + 1);
         d = next < 0 || next >= end ? -1 : next;

@@ -178,3 +178,20 @@ describe('large base64 parts decoded natively (skim)', () => {
     assert.equal(r.info.attachments[0].sha256, sha(big));
   });
 });
+
+describe('pathological MIME', () => {
+  it('stays linear with many header-less parts and deep nesting', async () => {
+    let m = 'Subject: many\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n';
+    for (let k = 0; k < 5000; k++) m += '--b\r\nContent-Type: application/octet-stream; no blank line ' + 'x'.repeat(100) + '\r\n';
+    let deep = 'Subject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n';
+    for (let k = 1; k < 100; k++) deep += `--b${k - 1}\r\nContent-Type: multipart/mixed; boundary=b${k}\r\n\r\n`;
+    const t0 = Date.now();
+    skim(Buffer.from(m));
+    skim(Buffer.from(deep));
+    const r1 = await parseMessage(Buffer.from(m), true);
+    const r2 = await parseMessage(Buffer.from(deep), true);
+    assert.ok(Date.now() - t0 < 10_000, `${Date.now() - t0} ms`);
+    assert.ok(r1.info.subject === 'many' || r1.error !== undefined);
+    assert.ok(r2.info.subject === 'deep' || r2.error !== undefined);
+  });
+});
