@@ -181,3 +181,21 @@ test('no SMTP: empty chart data and a chart that says so', () => {
   const svg = renderChartSvg({ document: doc, sessions: [] });
   assert.match(svg, /no message body/);
 });
+
+test('headlines: the chart reads as the verdict does (splice on, off, refused before forwarding, mail side only)', async (t) => {
+  if (!existsSync(FIX)) return t.skip('fixtures absent');
+  const cases: Array<[string, RegExp]> = [
+    ['at-risk-fgt-any-text-clean.txt', /Splice ON: the server leg receives the body while the sender is still sending/],
+    ['healthy-splice-off-fgt-any-text.txt', /Splice OFF: the server leg starts only after/],
+    ['healthy-buffered-virus-fgt-any-pcap.pcap', /never reached the server leg/],
+    ['misconfigured-fgt-any-text-crlf-relative.txt', /forwarded part of the message, then cut the server leg off/],
+    ['misconfigured-mail-any-relays.pcap', /Mail side: the message was cut off mid-body/],
+    ['inconclusive-sender-554.pcapng', /Sender side only/],
+  ];
+  for (const [file, re] of cases) {
+    if (!existsSync(join(FIX, file))) continue;
+    const r = await runPipeline(join(FIX, file));
+    const svg = renderChartSvg({ document: diagnose(r), sessions: r.sessions });
+    assert.match(svg.split('\n')[1], re, file);
+  }
+});

@@ -81,7 +81,8 @@ const HEADLINE: Record<ChartData['shape'], string> = {
   unknown: 'Message bytes on the legs in the capture',
 };
 
-function headline(d: ChartData): string {
+/** The chart's one-line reading (its title). */
+export function headline(d: ChartData): string {
   if (d.shape === 'streaming' && !d.interleaved) return 'Splice ON: FortiGate forwarded part of the message, then cut the server leg off';
   if (d.shape === 'unknown') {
     const cut = d.markers.some((m) => m.kind === 'abort' && m.leg !== 'client' && m.leg !== 'relay');
@@ -89,8 +90,16 @@ function headline(d: ChartData): string {
     if (cut && relayed) return 'Mail side: the message was cut off mid-body, yet the host AV relayed a copy onward';
     if (cut) return 'Mail side: the message was cut off mid-body (the shape of a splice abort)';
     if (d.legs.length === 1 && d.legs[0].leg === 'client') return 'Sender side only: the chart cannot tell splice on from off';
+    if (neverForwarded(d)) return 'The message never reached the server leg: FortiGate held it and refused it (splice off)';
   }
   return HEADLINE[d.shape];
+}
+
+/** Both legs present, the client sent a body and was refused, the server leg carried none of it. */
+function neverForwarded(d: ChartData): boolean {
+  const c = d.legs.find((l) => l.leg === 'client');
+  const s = d.legs.find((l) => l.leg === 'server');
+  return !!c && !!s && c.points.length > 0 && s.points.length === 0 && d.markers.some((m) => m.kind === 'refusal');
 }
 
 const MARKER_NAME: Record<ChartMarker['kind'], string> = {
@@ -145,7 +154,8 @@ export function chartSvgFromData(d: ChartData, opts: ChartSvgOptions = {}): stri
   o.push(`<style>${CHART_CSS}</style>`);
   o.push(`<rect class="bg" x="0" y="0" width="${W}" height="${H}" rx="6"/>`);
   const cutOff = d.markers.some((m) => m.kind === 'abort' && m.leg !== 'client');
-  o.push(`<text class="title head-${d.shape === 'unknown' && cutOff ? 'streaming' : d.shape}" x="${M.left}" y="24">${esc(headline(d))}</text>`);
+  const headClass = d.shape === 'unknown' && cutOff ? 'streaming' : d.shape === 'unknown' && neverForwarded(d) ? 'buffered' : d.shape;
+  o.push(`<text class="title head-${headClass}" x="${M.left}" y="24">${esc(headline(d))}</text>`);
   const sub = opts.caption ? `${clip(opts.caption, 70)} \u2014 ` : '';
   o.push(`<text class="small mute" x="${M.left}" y="42">${esc(sub)}cumulative message bytes per leg; time from the dialogue start${d.start ? ` (${esc(d.start)})` : ''}</text>`);
 
@@ -197,7 +207,12 @@ export function chartSvgFromData(d: ChartData, opts: ChartSvgOptions = {}): stri
 
   // Curves: steps (bytes arrive in frames), a dot per frame with its frame number in a tooltip.
   for (const l of d.legs) {
-    if (l.points.length === 0) continue;
+    if (l.points.length === 0) {
+      // A leg that carried no body: a flat dashed line at zero says "nothing reached it".
+      o.push(`<path class="curve l-${l.leg}" stroke-dasharray="7 5" d="M${M.left},${n(Y(0) - 1.5)}L${M.left + pw},${n(Y(0) - 1.5)}"><title>${esc(`${l.label}, session ${l.session}: no message bytes`)}</title></path>`);
+      o.push(`<text class="small f-${l.leg}" x="${M.left + pw - 6}" y="${n(Y(0) - 8)}" text-anchor="end">${esc(`${l.label}: no message bytes`)}</text>`);
+      continue;
+    }
     let path = `M${n(X(l.points[0].t))},${n(Y(0))}`;
     let prev = 0;
     for (const p of l.points) {

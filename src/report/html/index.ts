@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import type { AnalysisDocument, Finding, Role } from '../../analysis/types.js';
 import type { SmtpSession } from '../../smtp/types.js';
 import { chartSeries, type ChartData } from '../chart/series.js';
-import { CHART_CSS, chartSvgFromData, legSummary, type ChartSvgOptions } from '../chart/svg.js';
+import { CHART_CSS, chartSvgFromData, headline, legSummary, type ChartSvgOptions } from '../chart/svg.js';
 import { clip, escapeHtml as esc } from './escape.js';
 import { LADDER_CSS, renderLadder } from './ladder.js';
 
@@ -169,7 +169,7 @@ function chartCaption(c: ChartData): string {
       ? 'The server leg\u2019s curve rises while the client leg\u2019s is still rising: FortiGate forwards the body as it arrives (splice on).'
       : c.shape === 'buffered'
         ? 'The server leg\u2019s curve starts only after the client leg ended: FortiGate held the message and scanned it first (splice off).'
-        : 'Only one leg carries a message body here, so streaming cannot be told from buffering.';
+        : `${headline(c)}.`;
   return `${lead} ${parts.join('; ')}.${marks.length ? ` Marked: ${marks.join('; ')}.` : ''}`;
 }
 
