@@ -322,11 +322,11 @@ const arbAct: fc.Arbitrary<SmtpAct> = fc.oneof(
 );
 
 /** Random dialogues and random bytes into one SMTP handler, with random chunk splits, gaps and ends. */
-export function smtpProperty(): fc.IAsyncPropertyWithHooks<[SmtpAct[], number[], boolean]> {
-  return fc.asyncProperty(fc.array(arbAct, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }), fc.boolean(), async (acts, splits, startSeen) => {
+export function smtpProperty(): fc.IAsyncPropertyWithHooks<[SmtpAct[], number[], boolean, number]> {
+  const arbLimit = fc.constantFrom(256, 256, 256, 0, 1, 7, 64);
+  return fc.asyncProperty(fc.array(arbAct, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }), fc.boolean(), arbLimit, async (acts, splits, startSeen, maxLine) => {
     const out: SmtpSession[] = [];
-    const maxLine = 256;
-    const f = createSmtpFactory({ limits: { maxLineBytes: maxLine, maxMessageBytes: 1024 }, onSession: (s) => out.push(s) });
+    const f = createSmtpFactory({ limits: { maxLineBytes: maxLine, maxMessageBytes: maxLine * 4 }, onSession: (s) => out.push(s) });
     const info: ConnectionInfo = {
       id: 1, client: { ip: '192.0.2.1', port: 40000 }, server: { ip: '192.0.2.2', port: 25 }, interfaceIndex: 0, startSeen,
       firstFrame: 1, firstTs: { frame: 1, tsSec: 1000, tsNsec: 0 },
