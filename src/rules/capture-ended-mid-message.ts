@@ -13,7 +13,13 @@ export const captureEndedMidMessage: Rule = {
     'aborted them, is not in the capture.',
   evaluate(ctx) {
     const hits: Array<{ s: (typeof ctx.sessions)[number]; t: (typeof ctx.sessions)[number]['transactions'][number] }> = [];
-    for (const s of ctx.sessions) for (const t of s.transactions) if (t.outcome === 'incomplete') hits.push({ s, t });
+    for (const s of ctx.sessions) {
+      for (const t of s.transactions) {
+        // A gap still open when the capture stopped also means the capture ended inside the message.
+        const cutByEnd = t.outcome === 'aborted' && t.abort?.how === 'gap' && s.tcp.close === 'capture-end' && !t.body.endOfData;
+        if (t.outcome === 'incomplete' || cutByEnd) hits.push({ s, t });
+      }
+    }
     if (hits.length === 0) return [];
     const decisive = ctx.topology.dialogues.some((d) => d.server?.transactions.some((t) => t.outcome !== 'incomplete' && t.body.wireBytes > 0));
     const weakens = !decisive && hits.some((h) => ctx.topology.legs.get(h.s.id)?.role === 'server');
