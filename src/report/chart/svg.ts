@@ -162,7 +162,7 @@ export function chartSvgFromData(d: ChartData, opts: ChartSvgOptions = {}): stri
   // Legend.
   let lx = M.left;
   for (const l of d.legs) {
-    const txt = `${l.label} (session ${l.session}${l.transaction !== null && l.transactions > 1 ? `, tx ${l.transaction}/${l.transactions}` : ''}): ${formatBytes(l.wireBytes)} bytes${l.endOfData ? ', ended' : l.points.length ? ', cut off' : ''}`;
+    const txt = `${l.label} (session ${l.session}${l.transaction !== null && l.transactions > 1 ? `, tx ${l.transaction}/${l.transactions}` : ''}): ${formatBytes(l.wireBytes)}${l.wireBytes < 10_000 ? ' bytes' : ''}${l.endOfData ? ', ended' : l.points.length ? ', cut off' : ''}`;
     o.push(`<line class="l-${l.leg}" x1="${lx}" y1="60" x2="${lx + 18}" y2="60" stroke-width="3"/>`);
     o.push(`<text class="small fg" x="${lx + 24}" y="64">${esc(txt)}</text>`);
     lx += 24 + txt.length * 6 + 18;

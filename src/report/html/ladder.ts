@@ -271,7 +271,7 @@ export function renderLadder(doc: AnalysisDocument, sessions: readonly SmtpSessi
     if (e.kind === 'summary') {
       const x0 = X(shown[0]);
       const x1 = X(shown[shown.length - 1]);
-      o.push(`<g class="ev summary">${title}<text class="lbl sum" x="${(x0 + x1) / 2}" y="${yy + 4}" text-anchor="middle">${esc(clip(e.text, 110))}</text></g>`);
+      o.push(`<g class="ev sumrow">${title}<text class="lbl sum" x="${(x0 + x1) / 2}" y="${yy + 4}" text-anchor="middle">${esc(clip(e.text, 110))}</text></g>`);
       return;
     }
     if (e.kind === 'body-start' || e.kind === 'body-end') {
