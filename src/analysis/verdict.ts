@@ -97,6 +97,16 @@ export function decideVerdict(sessionCount: number, topology: Topology, findings
     };
   }
 
+  // SMTP without a single message: nothing to judge.
+  if (!topology.dialogues.some((d) => [d.client, d.server].some((x) => x && x.transactions.some((t) => t.mailFrom !== undefined)))) {
+    return {
+      verdict: 'healthy',
+      confidence: 'low',
+      summary: 'SMTP sessions are present but none carries a message: capture again while a test mail (with the EICAR file) is sent.',
+      reasons: [...reasons, 'no message in the capture'],
+    };
+  }
+
   // Healthy: say why.
   const buffered = findings.find((f) => f.ruleId === 'splice.buffered');
   const streaming = findings.find((f) => f.ruleId === 'splice.streaming');
