@@ -10,6 +10,8 @@ import { diagnose } from '../../src/analysis/analyze.js';
 import type { AnalysisDocument } from '../../src/analysis/types.js';
 import { escapeHtml, renderChartSvg, renderHtml, renderLadder, renderTriageHtml } from '../../src/report/html/index.js';
 import { writeTriageHtml, reportFileName } from '../../src/report/html/index.js';
+import type { TriageHtmlEntry } from '../../src/report/html/index.js';
+import type { AnalysisDocumentLike, EntryError } from '../../src/triage/types.js';
 import { buildSessions, captureSummary, dialogue, type LegSpec, type TxSpec } from '../analysis/helpers.js';
 
 const FIX = resolve(import.meta.dirname, '..', '..', '..', 'fixtures', 'scenarios');
@@ -209,3 +211,9 @@ test('htmlReportForFile: same document as analyze(), a page and a chart', async 
   assert.match(r.chartSvg, /^<svg xmlns=/);
   await assert.rejects(htmlReportForFile(file, { fortigate: 'not-an-ip' }), /--fortigate/);
 });
+
+// Compile-time: triage's entries fit writeTriageHtml without mapping the document.
+export const triageEntryFits = (d: AnalysisDocumentLike, e: EntryError): TriageHtmlEntry[] => [
+  { path: 'a', ticket: null, document: d },
+  { path: 'b', ticket: 'T', error: e },
+];
