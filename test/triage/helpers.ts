@@ -52,6 +52,8 @@ export interface ZipMember {
   deflate?: boolean;
   /** Set the encryption flag (data is not really encrypted). */
   encrypted?: boolean;
+  /** Uncompressed size to claim instead of the real one (a damaged archive). */
+  claimSize?: number;
 }
 
 /** A zip archive (no zip64): stored or deflated members; names ending in '/' are folders. */
@@ -77,7 +79,7 @@ export function zipBytes(members: ZipMember[]): Buffer {
     lh.writeUInt16LE(0x5821, 12);
     lh.writeUInt32LE(crc, 14);
     lh.writeUInt32LE(body.length, 18);
-    lh.writeUInt32LE(raw.length, 22);
+    lh.writeUInt32LE(m.claimSize ?? raw.length, 22);
     lh.writeUInt16LE(name.length, 26);
     lh.writeUInt16LE(0, 28);
     locals.push(lh, name, body);
@@ -91,7 +93,7 @@ export function zipBytes(members: ZipMember[]): Buffer {
     ch.writeUInt16LE(0x5821, 14);
     ch.writeUInt32LE(crc, 16);
     ch.writeUInt32LE(body.length, 20);
-    ch.writeUInt32LE(raw.length, 24);
+    ch.writeUInt32LE(m.claimSize ?? raw.length, 24);
     ch.writeUInt16LE(name.length, 28);
     ch.writeUInt32LE(offset, 42);
     centrals.push(ch, name);

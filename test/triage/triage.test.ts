@@ -36,6 +36,7 @@ function mixedCorpus(): string {
     { name: 'readme.txt', data: Buffer.from('hello'), deflate: true },
     { name: 'inner.zip', data: zipBytes([{ name: 'x.pcap', data: pcapBytes(1) }]) },
     { name: 'secret.pcap', data: pcapBytes(1), encrypted: true },
+    { name: 'short.pcap', data: pcapBytes(2), deflate: true, claimSize: 5000 },
   ]));
   put(t, '1005/big.pcap', pcapBytes(200));
   put(t, '1005/BUGGY.pcap', 'BUGGY bytes');
@@ -61,7 +62,8 @@ describe('triage', () => {
       '1001/a.pcap', '1001/b.pcap',
       '1002/c.pcap', '1002/empty.pcap', '1002/notes.txt',
       '1003/cut.pcap', '1003/hdr.pcap',
-      '1004.zip!/cap1.pcap', '1004.zip!/cap3.pcap.gz', '1004.zip!/inner.zip', '1004.zip!/readme.txt', '1004.zip!/secret.pcap', '1004.zip!/sub/cap2.pcap',
+      '1004.zip!/cap1.pcap', '1004.zip!/cap3.pcap.gz', '1004.zip!/inner.zip', '1004.zip!/readme.txt', '1004.zip!/secret.pcap', '1004.zip!/short.pcap',
+      '1004.zip!/sub/cap2.pcap',
       '1005/BUGGY.pcap', '1005/big.pcap', '1005/crash.pcap', '1005/z.pcap',
       'broken.zip',
     ]);
@@ -83,6 +85,7 @@ describe('triage', () => {
     assert.match(err('1004.zip!/readme.txt'), /not a capture/);
     assert.match(err('1004.zip!/inner.zip'), /zip inside a zip/);
     assert.match(err('1004.zip!/secret.pcap'), /encrypted/);
+    assert.match(err('1004.zip!/short.pcap'), /^damaged zip member: /);
     assert.match(err('1005/big.pcap'), /larger than --max-size/);
     assert.match(err('1005/BUGGY.pcap'), /internal error.*simulated bug/);
     assert.match(err('1005/crash.pcap'), /crashed/);
@@ -97,9 +100,9 @@ describe('triage', () => {
     assert.equal(byPath.get('1001/a.pcap')?.ticket, '1001');
     assert.equal(byPath.get('broken.zip')?.ticket, 'tickets');
     assert.equal(result.exitCode, 2);
-    assert.equal(result.counts.error, 10);
+    assert.equal(result.counts.error, 11);
     assert.equal(result.counts.misconfigured, 2);
-    assert.equal(result.rows.length, 18);
+    assert.equal(result.rows.length, 19);
   });
 
   it('keeps input order whatever the scheduling (jobs 4, random delays) and matches jobs 1', async () => {
@@ -158,7 +161,7 @@ describe('triage', () => {
     const partial = readFileSync(file, 'utf8');
     assert.ok(partial.endsWith('\n'));
     const kept = partial.split('\n').filter((l) => l).length;
-    assert.ok(kept >= 6 && kept < 18, `kept ${kept}`);
+    assert.ok(kept >= 6 && kept < 19, `kept ${kept}`);
     assert.equal(first.sink.text, '');
     // a write cut by a crash: the partial line is dropped on resume
     appendFileSync(file, '{"path":"half-writ');
@@ -170,7 +173,7 @@ describe('triage', () => {
     assert.deepEqual(second.result.counts, full.result.counts);
     // nothing left to do: a third run appends nothing
     const third = await run([t], { resume: file });
-    assert.equal(third.result.skipped, 18);
+    assert.equal(third.result.skipped, 19);
     assert.equal(readFileSync(file, 'utf8'), full.sink.text);
   });
 
@@ -218,7 +221,7 @@ describe('triage', () => {
     const t = mixedCorpus();
     const json = await run([t], { format: 'json', jobs: 2 });
     const arr = JSON.parse(json.sink.text) as unknown[];
-    assert.equal(arr.length, 18);
+    assert.equal(arr.length, 19);
     const out = join(tempDir(), 'out.json');
     await run([t], { format: 'json', output: out });
     assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), arr);
