@@ -51,7 +51,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .verdict{border-left:10px solid var(--vc)}
 .badge{display:inline-block;color:#fff;background:var(--vc);border-radius:6px;padding:3px 12px;font-weight:700;font-size:22px;letter-spacing:.02em}
 .v-misconfigured{--vc:var(--v-misconfigured)}.v-at-risk{--vc:var(--v-at-risk)}.v-healthy{--vc:var(--v-healthy)}
-.v-inconclusive{--vc:var(--v-inconclusive)}.v-no-smtp{--vc:var(--v-no-smtp)}.v-error{--vc:var(--bad)}
+.v-inconclusive{--vc:var(--v-inconclusive)}.v-no-smtp{--vc:var(--v-no-smtp)}.v-error{--vc:var(--c-relay)}
 .summary{font-size:16px;margin:10px 0 4px}
 .glance{display:flex;flex-wrap:wrap;gap:8px;margin-top:10px;padding:0;list-style:none}
 .glance li{border:1px solid var(--border);border-radius:999px;padding:2px 12px;font-size:13px}
