@@ -39,6 +39,21 @@ const TSHARK_WRONG: Record<string, { ours: string; why: string }> = {
   },
 };
 
+/** The default subset (the full list takes about a minute): set SPLICE_DOCTOR_TSHARK_ALL=1 for every capture. */
+const SUBSET = new Set([
+  'zeek/smtp.pcap',
+  'zeek/smtp-bdat-cmd-invalid.pcapng',
+  'zeek/smtp-bdat-pipeline-8bitmime.pcap',
+  'zeek/http_connect-with-smtp.pcap',
+  'arkime/smtp-decrypted.pcap',
+  'arkime/socks5-smtp-503.pcap',
+  'suricata-verify/smtp-pipelining_input.pcap',
+  'suricata-verify/smtp-extract-url-schemes_input.pcap',
+  'suricata-verify/issue-4220-01-ids_1flowB.pcap',
+  'suricata-verify/smtperr.pcap',
+  'PcapPlusPlus/Smtp.pcap',
+]);
+
 function smtpCaptures(): string[] {
   const out: string[] = [];
   for (const dir of readdirSync(ROOT, { withFileTypes: true })) {
@@ -49,7 +64,7 @@ function smtpCaptures(): string[] {
       }
     }
   }
-  return out.sort();
+  return out.sort().filter((f) => process.env.SPLICE_DOCTOR_TSHARK_ALL === '1' || SUBSET.has(f));
 }
 
 function tsharkCodes(file: string, ports: number[]): Map<string, number[]> {
