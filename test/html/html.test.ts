@@ -217,3 +217,35 @@ export const triageEntryFits = (d: AnalysisDocumentLike, e: EntryError): TriageH
   { path: 'a', ticket: null, document: d },
   { path: 'b', ticket: 'T', error: e },
 ];
+
+test('a key transaction with a thousand recipients keeps its body, abort and refusal rows', () => {
+  const rcpt = Array.from({ length: 1000 }, (_, i) => `r${i}@mail.example`);
+  const tx = (abort: boolean): TxSpec => ({
+    at: 1,
+    from: 'a@sender.example',
+    rcpt,
+    chunks: [
+      [2, 1400],
+      [2.1, 1400],
+    ],
+    endAt: abort ? undefined : 2.2,
+    final: abort ? undefined : { at: 2.3, code: 554, text: '5.7.1 blocked by FortiGate: virus EICAR' },
+    abort: abort ? { at: 2.25, how: 'rst', by: 'client' } : undefined,
+    messageId: '<big@sender.example>',
+    subject: 'many',
+    prefix: 'big',
+  });
+  const sessions = buildSessions([
+    { id: 1, client: '203.0.113.10:40000', server: '198.51.100.25:25', iface: 'wan1', start: 0, banner: 'clamsmtp', txs: [tx(false)], ttl: 52, isn: 1 },
+    { id: 2, client: '203.0.113.10:40000', server: '198.51.100.25:25', iface: 'internal', start: 0.001, banner: 'clamsmtp', txs: [tx(true)], ttl: 255, isn: 2, close: { at: 2.25, kind: 'rst', by: 'client' } },
+  ]);
+  const document = diagnose({ capture: captureSummary(), sessions });
+  const ladder = renderLadder(document, sessions)!;
+  assert.ok(ladder.rows <= 140, `rows ${ladder.rows}`);
+  assert.match(ladder.svg, /TCP RST by FortiGate/);
+  assert.match(ladder.svg, /554 5\.7\.1 blocked by FortiGate/);
+  assert.match(ladder.svg, /message body starts/);
+  assert.match(ladder.svg, /\u22ef \d+ events/);
+  const html = renderHtml({ document, sessions });
+  assert.ok(html.length < 300_000, `${html.length}`);
+});

@@ -188,18 +188,7 @@ export function renderLadder(doc: AnalysisDocument, sessions: readonly SmtpSessi
     if (run.length === 1 && run[0].kind !== 'body-start' && run[0].kind !== 'body-end') rows.push(run[0]);
     else {
       condensed += run.length;
-      const verbs = [...new Set(run.map((e) => (e.kind === 'cmd' ? e.text.split(' ')[0] : e.kind === 'reply' ? e.text.slice(0, 3) : e.kind.replace('-', ' '))))].slice(0, 6);
-      const legs = [...new Set(run.map((e) => e.leg))].join(', ');
-      rows.push({
-        ref: run[0].ref,
-        session: run[0].session,
-        leg: legs,
-        kind: 'summary',
-        from: run[0].from,
-        to: run[0].to,
-        text: `\u22ef ${run.length} events on the ${legs} (${verbs.join(', ')}) #${run[0].ref.frame}\u2013#${run[run.length - 1].ref.frame}`,
-        key: false,
-      });
+      rows.push(summaryRow(run));
     }
     run = [];
   };
@@ -214,6 +203,24 @@ export function renderLadder(doc: AnalysisDocument, sessions: readonly SmtpSessi
   const bands = new Map<string, number>();
   for (const r of rows) if (r.band) bands.set(r.band, (bands.get(r.band) ?? 0) + 1);
   evs = rows.filter((r) => !r.band || bands.get(r.band) === 2);
+  // Still too long (e.g. a thousand RCPTs in the key transaction): keep its head and tail, the body bands, the abort
+  // and every emphasised reply; the middle becomes summary rows.
+  if (evs.length > maxRows) {
+    const must = (e: Ev) => e.emphasis !== undefined || e.kind === 'body-start' || e.kind === 'body-end' || e.kind === 'abort';
+    const headN = Math.floor(maxRows * 0.4);
+    const tailN = Math.floor(maxRows * 0.4);
+    const out: Ev[] = [];
+    let dropped: Ev[] = [];
+    evs.forEach((e, i) => {
+      if (i < headN || i >= evs.length - tailN || must(e)) {
+        if (dropped.length) out.push(summaryRow(dropped));
+        condensed += dropped.length;
+        dropped = [];
+        out.push(e);
+      } else dropped.push(e);
+    });
+    evs = out;
+  }
   let hidden = 0;
   if (evs.length > maxRows) {
     hidden = evs.length - maxRows;
@@ -284,11 +291,35 @@ export function renderLadder(doc: AnalysisDocument, sessions: readonly SmtpSessi
     if (e.kind === 'abort') {
       o.push(`<path class="x s-abort" d="M${xb + dx * 6 - 5},${yy - 5}l10,10m0,-10l-10,10"/>`);
     }
-    o.push(`<text class="lbl t-${cls}" x="${mid}" y="${yy - 4}" text-anchor="middle">${esc(clip(e.text, maxChars(e.from, e.to)))}</text></g>`);
+    const room = e.emphasis ? Math.max(maxChars(e.from, e.to), 96) : maxChars(e.from, e.to);
+    const label = clip(e.text, room);
+    // Keep a wide label inside the drawing and off the time gutter.
+    const half = (label.length * 6.3) / 2;
+    const lx = Math.min(Math.max(mid, GUTTER + half), W - 4 - half);
+    o.push(`<text class="lbl t-${cls}" x="${n1(lx)}" y="${yy - 4}" text-anchor="middle">${esc(label)}</text></g>`);
   });
   if (hidden) o.push(`<text class="lbl sum" x="${W / 2}" y="${y(evs.length) + 4}" text-anchor="middle">${esc(`\u22ef ${hidden} more rows not shown`)}</text>`);
   o.push('</svg>');
   return { svg: o.join('\n'), columns: shown, rows: evs.length, condensed: condensed + hidden };
+}
+
+function n1(x: number): string {
+  return (Math.round(x * 10) / 10).toString();
+}
+
+function summaryRow(run: Ev[]): Ev {
+  const verbs = [...new Set(run.map((e) => (e.kind === 'cmd' ? e.text.split(' ')[0] : e.kind === 'reply' ? e.text.slice(0, 3) : e.kind.replace('-', ' '))))].slice(0, 6);
+  const legs = [...new Set(run.map((e) => e.leg))].join(', ');
+  return {
+    ref: run[0].ref,
+    session: run[0].session,
+    leg: legs,
+    kind: 'summary',
+    from: run[0].from,
+    to: run[0].to,
+    text: `\u22ef ${run.length} events on the ${legs} (${verbs.join(', ')}) #${run[0].ref.frame}\u2013#${run[run.length - 1].ref.frame}`,
+    key: false,
+  };
 }
 
 function order(k: Kind): number {
