@@ -125,6 +125,7 @@ interface AnalyzeArgs extends LimitArgs {
   mailServer?: string;
   fortios?: string;
   profile?: string;
+  fortigateConfig?: string;
   redact?: string;
 }
 
@@ -135,6 +136,7 @@ async function runAnalyze(a: AnalyzeArgs): Promise<Outcome> {
     mailServer: a.mailServer,
     fortios: a.fortios,
     profile: a.profile,
+    fortigateConfig: a.fortigateConfig,
     pipeline: pipelineOptions(a),
   });
   if (a.redact === 'addresses') doc = redactDocument(doc);
@@ -182,6 +184,7 @@ export function buildCli(argv: string[]): Argv {
         .option('mail-server', { type: 'string', describe: 'the mail server (MTA) as IP or IP:PORT, if known' })
         .option('fortios', { type: 'string', describe: 'FortiOS version for the fix, e.g. 7.2.8, 6.4, 5.6, 4.0MR3, 3.0, 2.80, 2.50' })
         .option('profile', { type: 'string', describe: 'protocol-options profile of the mail policy, for the fix (default: default)' })
+        .option('fortigate-config', { type: 'string', describe: 'FortiGate configuration backup to cross-check: confirms or weakens the verdict and makes the fix exact' })
         .option('redact', { choices: ['addresses'] as const, describe: 'mask e-mail and IP addresses for reports shared outside the company' })
         .example('$0 analyze capture.pcap', 'readable report')
         .example('$0 analyze capture.txt --format json > result.json', 'FortiGate sniffer text, JSON for a ticketing system')

@@ -57,6 +57,7 @@ export function diagnose(result: Pick<PipelineResult, 'capture' | 'sessions'>, o
     findings,
     fix: fixFor(v.verdict, topology, evaluated, opts),
     timeline: buildTimeline(capture, topology, key),
+    config: null,
   };
 }
 

@@ -116,6 +116,19 @@ export interface CaptureSection {
   error: { message: string; offset: number; unit: 'byte' | 'line' } | null;
 }
 
+/** The FortiGate configuration backup given with --fortigate-config, as it bears on this capture. */
+export interface ConfigSection {
+  path: string;
+  model: string | null;
+  version: string | null;
+  /** 'on', 'assumed-on' (factory default options assumed), 'off', 'flow', 'no-av', 'not-found'. */
+  splice: 'on' | 'assumed-on' | 'off' | 'flow' | 'no-av' | 'not-found';
+  policyIds: string[];
+  profiles: string[];
+  /** What the configuration changed in this analysis (confidence up or down), or null. */
+  note: string | null;
+}
+
 export interface AnalysisDocument {
   schemaVersion: '1.0';
   tool: { name: string; version: string };
@@ -129,6 +142,8 @@ export interface AnalysisDocument {
   findings: Finding[];
   fix: FixSection | null;
   timeline: TimelineEntry[];
+  /** Present (non-null) only when a configuration backup was given. */
+  config: ConfigSection | null;
 }
 
 /** What the user states about the network; wins over inference. */
@@ -138,4 +153,6 @@ export interface AnalyzeOptions {
   mailServer?: string;
   fortios?: string;
   profile?: string;
+  /** Path of a FortiGate configuration backup to cross-check (`--fortigate-config`). */
+  fortigateConfig?: string;
 }

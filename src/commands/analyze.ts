@@ -6,6 +6,8 @@ import type { AnalysisDocument, AnalyzeOptions } from '../analysis/types.js';
 import { parseHostSpec } from '../topology/match.js';
 import type { HostSpec, TopologyOverrides } from '../topology/types.js';
 import { UsageError } from '../util/errors.js';
+import { configFromText, readBackup } from './config.js';
+import { withConfig } from '../analysis/config.js';
 
 export type { AnalysisDocument, AnalyzeOptions } from '../analysis/types.js';
 
@@ -32,6 +34,14 @@ export function overridesFrom(opts: AnalyzeOptions): TopologyOverrides {
 
 export async function analyze(path: string, opts: AnalyzeCommandOptions = {}): Promise<AnalysisDocument> {
   const overrides = overridesFrom(opts);
+  // Read the backup first: a bad backup is an input error before minutes of capture reading.
+  const cfgPath = opts.fortigateConfig;
+  const backup = cfgPath ? await readBackup(cfgPath) : null;
+  const version = backup && cfgPath ? configFromText(backup, cfgPath).version : undefined;
   const result = await runPipeline(path, opts.pipeline ?? {});
-  return diagnose(result, { overrides, fortios: opts.fortios, profile: opts.profile });
+  const doc = diagnose(result, { overrides, fortios: opts.fortios ?? version, profile: opts.profile });
+  if (!backup || !cfgPath) return doc;
+  // Now that the capture names the mail server, pick the policies that reach it.
+  const mailServer = overrides.mailServer?.ip ?? doc.roles.mailServer.ip ?? doc.roles.hostAv.ip ?? undefined;
+  return withConfig(doc, configFromText(backup, cfgPath, { mailServer }), cfgPath);
 }

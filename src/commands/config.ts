@@ -21,6 +21,11 @@ export interface ConfigCommandOptions {
  */
 export async function configCommand(path: string, opts: ConfigCommandOptions = {}): Promise<ConfigReport> {
   const mailServer = mailIp(opts.mailServer);
+  return configFromText(await readBackup(path), path, { ...opts, mailServer });
+}
+
+/** The backup's bytes; InputError when it cannot be read or is too large to be a configuration. */
+export async function readBackup(path: string): Promise<Buffer> {
   let buf: Buffer;
   try {
     buf = await readFile(path);
@@ -29,7 +34,7 @@ export async function configCommand(path: string, opts: ConfigCommandOptions = {
     throw new InputError(`${path}: cannot read the configuration (${code})`, path);
   }
   if (buf.length > MAX_BYTES) throw new InputError(`${path}: ${buf.length} bytes is too large for a FortiOS configuration`, path);
-  return configFromText(buf, path, { ...opts, mailServer });
+  return buf;
 }
 
 /** 'IP', 'IP:PORT' or '[IPv6]:PORT' -> the IP alone; UsageError when it is not an address. */

@@ -70,6 +70,14 @@ export function renderAnalysisMarkdown(doc: AnalysisDocument): string {
     out.push('');
   }
 
+  if (doc.config) {
+    const k = doc.config;
+    const unit = [k.model, k.version ? `FortiOS ${k.version}` : null].filter(Boolean).join(', ') || 'model and version unknown';
+    const pols = k.policyIds.length ? `; policies ${k.policyIds.join(', ')}` : '';
+    const profs = k.profiles.length ? `; profiles ${k.profiles.join(', ')}` : '';
+    out.push(`**Configuration:** ${e(k.path)} (${e(unit)}): SMTP splice **${k.splice}**${e(pols)}${e(profs)}${k.note ? `. ${e(k.note)}` : ''}`, '');
+  }
+
   if (doc.findings.length) {
     out.push('#### Findings', '');
     for (const f of doc.findings) {

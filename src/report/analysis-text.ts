@@ -68,6 +68,16 @@ export function renderAnalysisText(doc: AnalysisDocument, opts: TextOptions): st
     }
   }
 
+  if (doc.config) {
+    const k = doc.config;
+    const unit = [k.model, k.version ? `FortiOS ${k.version}` : null].filter(Boolean).join(', ') || 'model and version unknown';
+    const pols = k.policyIds.length ? `, policies ${k.policyIds.join(', ')}` : '';
+    const profs = k.profiles.length ? `, profiles ${k.profiles.map((p) => `"${p}"`).join(', ')}` : '';
+    out.push('', c('bold', 'Configuration'));
+    out.push(`  ${esc(k.path)} (${esc(unit)}): SMTP splice ${k.splice}${esc(pols)}${esc(profs)}`);
+    if (k.note) out.push(...wrap(esc(k.note), width, '  '));
+  }
+
   if (doc.findings.length) {
     out.push('', c('bold', 'Findings'));
     for (const f of doc.findings) {
