@@ -6,7 +6,7 @@ import { decodeFrame } from './decode/index.js';
 import type { DecodeStats } from './decode/types.js';
 import { Reassembler } from './reassembly/reassembler.js';
 import type { ConnectionClose, ConnectionInfo, ReassemblyLimits } from './reassembly/types.js';
-import { createSmtpFactory } from './smtp/index.js';
+import { createSmtpFactory, type SmtpOptions } from './smtp/index.js';
 import type { SmtpLimits, SmtpSession } from './smtp/types.js';
 
 export interface PipelineOptions {
@@ -15,6 +15,8 @@ export interface PipelineOptions {
   smtp?: Partial<SmtpLimits>;
   /** Stop after decoding (no reassembly, no SMTP): for `info` and benchmarks. */
   decodeOnly?: boolean;
+  /** Optional SMTP hooks passed through to the SMTP stage (e.g. the message tee used by `sessions --export`). */
+  smtpHooks?: Pick<SmtpOptions, 'onMessageData'>;
 }
 
 export interface PipelineResult {
@@ -31,7 +33,7 @@ export interface PipelineResult {
 export async function runPipeline(path: string, opts: PipelineOptions = {}): Promise<PipelineResult> {
   const decode: DecodeStats = {};
   const sessions: SmtpSession[] = [];
-  const smtp = opts.decodeOnly ? null : createSmtpFactory({ limits: opts.smtp, onSession: (s) => sessions.push(s) });
+  const smtp = opts.decodeOnly ? null : createSmtpFactory({ ...opts.smtpHooks, limits: opts.smtp, onSession: (s) => sessions.push(s) });
   const reassembler = smtp ? new Reassembler(smtp, opts.reassembly) : null;
   let tcpPackets = 0;
   const onFrame = (f: RawFrame): void => {

@@ -1,16 +1,23 @@
 // SMTP stage entry: a HandlerFactory for the Reassembler that emits one SmtpSession per SMTP connection.
 
 import type { HandlerFactory } from '../reassembly/types.js';
-import { SmtpConnection, type SessionSink } from './session.js';
+import { SmtpConnection, type MessageDataHook, type SessionSink } from './session.js';
 import { DEFAULT_SMTP_LIMITS, type SmtpLimits, type SmtpSession } from './types.js';
 
 export type { SmtpSession, SmtpLimits } from './types.js';
+export type { MessageDataHook, MessageKey } from './session.js';
 export { SMTP_EVENTS, SMTP_EVENT_BY_NAME, type SmtpEventSpec } from './events.js';
 export { EICAR } from './mime.js';
 
 export interface SmtpOptions {
   limits?: Partial<SmtpLimits>;
   onSession: (s: SmtpSession) => void;
+  /**
+   * Optional tee of each message's unstuffed bytes (exactly the bytes `bodySha256` covers: up to the first gap),
+   * called as they are parsed; `end` is true once (with an empty view) when the message can no longer grow.
+   * The view is only valid during the call. Never called for AUTH or command bytes.
+   */
+  onMessageData?: MessageDataHook;
 }
 
 /**
@@ -48,7 +55,7 @@ export function createSmtpFactory(opts: SmtpOptions): HandlerFactory & { drain()
         });
     },
   };
-  const factory: HandlerFactory = (info) => new SmtpConnection(info, limits, sink);
+  const factory: HandlerFactory = (info) => new SmtpConnection(info, limits, sink, opts.onMessageData);
   const drain = async (): Promise<void> => {
     while (queued > 0) await chain;
     if (failure) {

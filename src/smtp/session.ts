@@ -63,6 +63,15 @@ interface HeldData {
 
 type CloseReason = 'rset' | 'mail' | 'quit' | 'helo' | 'starttls';
 
+/** Identifies one message for the `onMessageData` tee: the connection and the transaction's 0-based index. */
+export interface MessageKey {
+  connectionId: number;
+  transactionIndex: number;
+}
+/** Tee of a message's unstuffed bytes (see SmtpOptions.onMessageData); the view is valid during the call only. */
+export type MessageDataHook = (key: MessageKey, bytes: Uint8Array, end: boolean) => void;
+const EMPTY = new Uint8Array(0);
+
 class Tx implements ByteSink {
   readonly t: SmtpTransaction;
   decided = false;
@@ -79,6 +88,8 @@ class Tx implements ByteSink {
   decoder?: DotDecoder;
   bdatWire = 0;
   bdatBytes = 0;
+  /** Export tee: set while the sink is open. */
+  tee?: { hook: MessageDataHook; key: MessageKey };
 
   constructor(index: number, start: SegmentRef) {
     this.t = {
@@ -92,7 +103,9 @@ class Tx implements ByteSink {
   }
 
   write(b: Uint8Array, s: number, e: number): void {
-    this.sink?.write(b, s, e);
+    if (!this.sink) return;
+    this.sink.write(b, s, e);
+    if (this.tee && e > s) this.tee.hook(this.tee.key, b.subarray(s, e), false);
   }
 
   get wire(): number {
@@ -167,6 +180,7 @@ export class SmtpConnection implements StreamHandler {
     private readonly info: ConnectionInfo,
     private readonly limits: SmtpLimits,
     private readonly out: SessionSink,
+    private readonly onMessageData?: MessageDataHook,
   ) {
     this.cr = new LineReader(limits.maxLineBytes);
     this.sr = new LineReader(limits.maxLineBytes);
@@ -575,6 +589,11 @@ export class SmtpConnection implements StreamHandler {
     if (!tx.sink || tx.sink.finished) return;
     const res = tx.sink.finish();
     tx.sink = undefined;
+    if (tx.tee) {
+      const tee = tx.tee;
+      tx.tee = undefined;
+      tee.hook(tee.key, EMPTY, true);
+    }
     tx.t.bodySha256 = res.sha256;
     tx.t.prefixSha256 = res.prefixSha256;
     const at = tx.t.body.last ?? tx.t.start;
@@ -622,6 +641,7 @@ export class SmtpConnection implements StreamHandler {
   private ensureTx(ref: SegmentRef): Tx {
     if (this.cur) return this.cur;
     const tx = new Tx(this.txs.length, ref);
+    if (this.onMessageData) tx.tee = { hook: this.onMessageData, key: { connectionId: this.info.id, transactionIndex: tx.t.index } };
     this.txs.push(tx);
     this.cur = tx;
     return tx;
