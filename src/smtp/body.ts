@@ -137,65 +137,96 @@ export interface SinkResult {
 }
 
 const PREFIX_BYTES = 4096;
-const STAGE_BYTES = 64 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
-/** Hashes the unstuffed message (whole and first 4096 bytes) and keeps its first `maxBytes` for MIME parsing. */
+/**
+ * Hashes the unstuffed message (whole and first 4096 bytes) and keeps its first `maxBytes` for MIME parsing.
+ * Bytes are copied once into 64 KiB chunks (uninitialised memory, never grown); a full chunk is hashed in one
+ * update (small updates cost about three times more per byte), and past the retention limit one chunk is reused
+ * as a staging area. finish() joins the retained chunks once.
+ */
 export class MessageSink implements ByteSink {
   private readonly hash: Hash = createHash('sha256');
-  private readonly prefix: Hash = createHash('sha256');
+  private prefix: Hash | undefined = createHash('sha256');
+  private prefixSha?: string;
   private prefixLen = 0;
-  private buf: Uint8Array;
+  /** Full retained chunks (already hashed). */
+  private readonly chunks: Buffer[] = [];
+  /** The chunk being filled: retained while `len < maxBytes`, otherwise a staging area. */
+  private cur: Buffer | undefined;
+  private curLen = 0;
+  /** Bytes of `cur` that are retained (the rest, after the limit, is staging). */
+  private curKept = 0;
   private len = 0;
   private hashed = 0;
   /** Bytes offered after the retention limit was reached. */
   overflow = false;
   private stopped = false;
   private result?: SinkResult;
-  private readonly stage = new Uint8Array(STAGE_BYTES);
-  private stageLen = 0;
 
-  private flushStage(): void {
-    if (this.stageLen > 0) this.hash.update(this.stage.subarray(0, this.stageLen));
-    this.stageLen = 0;
-  }
-
-  constructor(private readonly maxBytes: number) {
-    this.buf = new Uint8Array(Math.min(maxBytes, 16 * 1024));
-  }
+  constructor(private readonly maxBytes: number) {}
 
   write(b: Uint8Array, s: number, e: number): void {
     if (this.stopped || e <= s) return;
-    const view = b.subarray(s, e);
-    // Small updates cost about three times more per byte than 64 KiB ones: stage them.
-    if (view.length >= STAGE_BYTES) {
-      this.flushStage();
-      this.hash.update(view);
-    } else {
-      if (this.stageLen + view.length > STAGE_BYTES) this.flushStage();
-      this.stage.set(view, this.stageLen);
-      this.stageLen += view.length;
-    }
-    this.hashed += view.length;
+    const n = e - s;
+    this.hashed += n;
     if (this.prefixLen < PREFIX_BYTES) {
-      const n = Math.min(PREFIX_BYTES - this.prefixLen, view.length);
-      this.prefix.update(n === view.length ? view : view.subarray(0, n));
-      this.prefixLen += n;
+      const k = Math.min(PREFIX_BYTES - this.prefixLen, n);
+      this.prefix!.update(b.subarray(s, s + k));
+      this.prefixLen += k;
+      if (this.prefixLen >= PREFIX_BYTES) {
+        this.prefixSha = this.prefix!.digest('hex');
+        this.prefix = undefined;
+      }
     }
     if (this.len < this.maxBytes) {
-      const n = Math.min(this.maxBytes - this.len, view.length);
-      if (this.len + n > this.buf.length) {
-        let cap = this.buf.length * 2 || 1024;
-        while (cap < this.len + n) cap *= 2;
-        const nb = new Uint8Array(Math.min(cap, this.maxBytes));
-        nb.set(this.buf.subarray(0, this.len));
-        this.buf = nb;
+      const k = Math.min(this.maxBytes - this.len, n);
+      this.copy(b, s, s + k, true);
+      this.len += k;
+      if (k < n) {
+        this.overflow = true;
+        this.copy(b, s + k, e, false);
       }
-      this.buf.set(n === view.length ? view : view.subarray(0, n), this.len);
-      this.len += n;
-      if (n < view.length) this.overflow = true;
     } else {
       this.overflow = true;
+      this.copy(b, s, e, false);
     }
+  }
+
+  /** Copies b[s..e) into chunks; `keep`: the bytes are retained (else staged for the hash only). */
+  private copy(b: Uint8Array, s: number, e: number, keep: boolean): void {
+    if (!keep && e - s >= CHUNK_BYTES) {
+      this.flushCur();
+      this.hash.update(b.subarray(s, e));
+      return;
+    }
+    while (s < e) {
+      let c = this.cur;
+      if (c === undefined) {
+        c = this.cur = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+        this.curLen = 0;
+        this.curKept = 0;
+      }
+      const k = Math.min(CHUNK_BYTES - this.curLen, e - s);
+      c.set(k === e - s && s === 0 && e === b.length ? b : b.subarray(s, s + k), this.curLen);
+      this.curLen += k;
+      if (keep) this.curKept = this.curLen;
+      s += k;
+      if (this.curLen === CHUNK_BYTES) this.flushCur();
+    }
+  }
+
+  /** Hashes the current chunk; keeps it when it holds retained bytes, else reuses it as the staging area. */
+  private flushCur(): void {
+    const c = this.cur;
+    if (c === undefined || this.curLen === 0) return;
+    this.hash.update(c.subarray(0, this.curLen));
+    if (this.curKept > 0) {
+      this.chunks.push(this.curKept === c.length ? c : c.subarray(0, this.curKept));
+      this.cur = undefined;
+    }
+    this.curLen = 0;
+    this.curKept = 0;
   }
 
   /** A gap: later bytes are not part of the hash (which covers the captured prefix only). */
@@ -210,16 +241,18 @@ export class MessageSink implements ByteSink {
   finish(): SinkResult {
     if (this.result) return this.result;
     this.stopped = true;
-    this.flushStage();
-    const retained = this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
-    this.buf = new Uint8Array(0);
+    this.flushCur();
+    this.cur = undefined;
+    const chunks = this.chunks.splice(0);
+    const retained = chunks.length === 1 ? chunks[0] : chunks.length === 0 ? new Uint8Array(0) : Buffer.concat(chunks, this.len);
     this.result = {
       sha256: this.hash.digest('hex'),
-      prefixSha256: this.prefix.digest('hex'),
+      prefixSha256: this.prefixSha ?? this.prefix!.digest('hex'),
       retained,
       truncated: this.overflow,
       hashedBytes: this.hashed,
     };
+    this.prefix = undefined;
     return this.result;
   }
 }
