@@ -17,11 +17,12 @@ import { replayHeader, replayLine } from './report/replay-text.js';
 import { configCommand, configExitCode } from './commands/config.js';
 import { configMarkdown, configText } from './config/render.js';
 import { triage, triageOptions, triageOptionsFromArgs } from './commands/triage.js';
-import { analyze } from './commands/analyze.js';
+import { analyzeWithSessions } from './commands/analyze.js';
+import { renderChartSvg, renderHtml } from './report/html/index.js';
 import { renderAnalysisText } from './report/analysis-text.js';
 import { renderAnalysisMarkdown } from './report/analysis-markdown.js';
 import { renderAnalysisJson } from './report/analysis-json.js';
-import { redactDocument } from './util/redact.js';
+import { AddressRedactor } from './util/redact.js';
 import { safeJson } from './util/json.js';
 
 /** What a command handler hands back to the entry point. */
@@ -118,8 +119,9 @@ async function runReplay(a: LimitArgs & { capture: string; session?: number; spe
 
 interface AnalyzeArgs extends LimitArgs {
   capture: string;
-  format: 'text' | 'json' | 'markdown';
+  format: 'text' | 'json' | 'markdown' | 'html';
   output?: string;
+  chart?: string;
   fortigate?: string;
   hostAv?: string;
   mailServer?: string;
@@ -130,7 +132,8 @@ interface AnalyzeArgs extends LimitArgs {
 }
 
 async function runAnalyze(a: AnalyzeArgs): Promise<Outcome> {
-  let doc = await analyze(a.capture, {
+  if (a.format === 'html' && !a.output) throw new UsageError('--format html writes a file: add --output report.html');
+  const input = await analyzeWithSessions(a.capture, {
     fortigate: a.fortigate,
     hostAv: a.hostAv,
     mailServer: a.mailServer,
@@ -139,14 +142,20 @@ async function runAnalyze(a: AnalyzeArgs): Promise<Outcome> {
     fortigateConfig: a.fortigateConfig,
     pipeline: pipelineOptions(a),
   });
-  if (a.redact === 'addresses') doc = redactDocument(doc);
+  // One redaction scope for the document and the sessions, so a host keeps one pseudonym across page and chart.
+  const scope = a.redact === 'addresses' ? new AddressRedactor() : null;
+  const doc = scope ? scope.document(input.document) : input.document;
+  const sessions = scope ? scope.document(input.sessions) : input.sessions;
   const text =
     a.format === 'json'
       ? renderAnalysisJson(doc)
       : a.format === 'markdown'
         ? renderAnalysisMarkdown(doc)
-        : renderAnalysisText(doc, { color: !a.output && useColor(), width: Math.min(110, process.stdout.columns || 100) });
+        : a.format === 'html'
+          ? renderHtml({ document: doc, sessions })
+          : renderAnalysisText(doc, { color: !a.output && useColor(), width: Math.min(110, process.stdout.columns || 100) });
   emit(text, a.output);
+  if (a.chart) writeFileSync(a.chart, renderChartSvg({ document: doc, sessions }));
   warnDamage({ path: a.capture, error: doc.capture.error });
   return { exitCode: doc.exitCode };
 }
@@ -177,8 +186,9 @@ export function buildCli(argv: string[]): Argv {
       'analyze <capture>',
       'diagnose a capture: verdict, roles, findings with evidence, timeline and the FortiOS fix',
       (y) => limitOptions(y.positional('capture', { type: 'string', demandOption: true, describe: 'capture file (pcap, pcapng, gzip, FortiGate sniffer text)' })
-        .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text', describe: 'text for people, json for scripts and ticketing systems, markdown for a ticket comment' })
+        .option('format', { choices: ['text', 'json', 'markdown', 'html'] as const, default: 'text', describe: 'text for people, json for scripts and ticketing systems, markdown for a ticket comment, html for a self-contained page (with --output)' })
         .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file instead of stdout' })
+        .option('chart', { type: 'string', describe: 'also write the splice timing chart alone as an SVG file' })
         .option('fortigate', { type: 'string', describe: 'the FortiGate\'s IP address, if known (overrides inference)' })
         .option('host-av', { type: 'string', describe: 'the host AV proxy as IP or IP:PORT, if known' })
         .option('mail-server', { type: 'string', describe: 'the mail server (MTA) as IP or IP:PORT, if known' })
@@ -189,6 +199,7 @@ export function buildCli(argv: string[]): Argv {
         .example('$0 analyze capture.pcap', 'readable report')
         .example('$0 analyze capture.txt --format json > result.json', 'FortiGate sniffer text, JSON for a ticketing system')
         .example('$0 analyze capture.pcapng --fortios 6.4 --profile mail-in --format markdown', 'a ticket comment with the exact fix')
+        .example('$0 analyze capture.pcap --format html --output report.html --chart chart.svg', 'a page with the ladder diagram and timing chart, and the chart alone')
         .epilogue(EXIT_CODES_HELP)),
       async (a) => { outcome = await runAnalyze(a as never); },
     )

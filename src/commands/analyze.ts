@@ -8,6 +8,7 @@ import type { HostSpec, TopologyOverrides } from '../topology/types.js';
 import { UsageError } from '../util/errors.js';
 import { configFromText, readBackup } from './config.js';
 import { withConfig } from '../analysis/config.js';
+import type { SmtpSession } from '../smtp/types.js';
 
 export type { AnalysisDocument, AnalyzeOptions } from '../analysis/types.js';
 
@@ -32,7 +33,8 @@ export function overridesFrom(opts: AnalyzeOptions): TopologyOverrides {
   };
 }
 
-export async function analyze(path: string, opts: AnalyzeCommandOptions = {}): Promise<AnalysisDocument> {
+/** The analysis document and the SMTP sessions it was made from (the HTML report draws the sessions' byte curves). */
+export async function analyzeWithSessions(path: string, opts: AnalyzeCommandOptions = {}): Promise<{ document: AnalysisDocument; sessions: SmtpSession[] }> {
   const overrides = overridesFrom(opts);
   // Read the backup first: a bad backup is an input error before minutes of capture reading.
   const cfgPath = opts.fortigateConfig;
@@ -40,8 +42,12 @@ export async function analyze(path: string, opts: AnalyzeCommandOptions = {}): P
   const version = backup && cfgPath ? configFromText(backup, cfgPath).version : undefined;
   const result = await runPipeline(path, opts.pipeline ?? {});
   const doc = diagnose(result, { overrides, fortios: opts.fortios ?? version, profile: opts.profile });
-  if (!backup || !cfgPath) return doc;
+  if (!backup || !cfgPath) return { document: doc, sessions: result.sessions };
   // Now that the capture names the mail server, pick the policies that reach it.
   const mailServer = overrides.mailServer?.ip ?? doc.roles.mailServer.ip ?? doc.roles.hostAv.ip ?? undefined;
-  return withConfig(doc, configFromText(backup, cfgPath, { mailServer }), cfgPath);
+  return { document: withConfig(doc, configFromText(backup, cfgPath, { mailServer }), cfgPath), sessions: result.sessions };
+}
+
+export async function analyze(path: string, opts: AnalyzeCommandOptions = {}): Promise<AnalysisDocument> {
+  return (await analyzeWithSessions(path, opts)).document;
 }
