@@ -16,9 +16,10 @@ import { replay } from './commands/replay.js';
 import { replayHeader, replayLine } from './report/replay-text.js';
 import { configCommand, configExitCode } from './commands/config.js';
 import { configMarkdown, configText } from './config/render.js';
-import { triage, triageOptions, triageOptionsFromArgs } from './commands/triage.js';
+import { triage, triageOptions, triageOptionsFromArgs, type TriageEntry } from './commands/triage.js';
+import { renderChartSvg, renderHtml, writeTriageHtml } from './report/html/index.js';
+import { openLocation } from './triage/source.js';
 import { analyzeWithSessions } from './commands/analyze.js';
-import { renderChartSvg, renderHtml } from './report/html/index.js';
 import { renderAnalysisText } from './report/analysis-text.js';
 import { renderAnalysisMarkdown } from './report/analysis-markdown.js';
 import { renderAnalysisJson } from './report/analysis-json.js';
@@ -167,8 +168,35 @@ async function runConfig(a: { backup: string; format: string; mailServer?: strin
 }
 
 async function runTriage(a: Record<string, unknown> & { paths: string[] }): Promise<Outcome> {
-  const r = await triage(a.paths, triageOptionsFromArgs(a));
-  return { exitCode: r.exitCode };
+  if (a.format !== 'html') {
+    const r = await triage(a.paths, triageOptionsFromArgs(a));
+    return { exitCode: r.interrupted ? EXIT.interrupted : r.exitCode };
+  }
+  // html: the summary table on stdout as usual, then a folder with an index page and one report per capture.
+  const dir = typeof a.output === 'string' ? a.output : undefined;
+  if (!dir) throw new UsageError('--format html writes a folder: add --output DIR');
+  const opts = triageOptionsFromArgs({ ...a, format: 'table', output: undefined });
+  const entries: TriageEntry[] = [];
+  const r = await triage(a.paths, { ...opts, onEntry: (e) => entries.push(e) });
+  const analyzeOpts = (opts.analyzeOptions ?? {}) as Parameters<typeof analyzeWithSessions>[1];
+  const written = await writeTriageHtml(
+    dir,
+    entries.map((e) => ({
+      path: e.source.path,
+      ticket: e.source.ticket,
+      document: e.kind === 'document' ? e.document : null,
+      error: e.kind === 'error' ? e.error : null,
+    })),
+    async (_path, i) => {
+      const e = entries[i];
+      if (e.kind !== 'document') return null;
+      const loc = e.source.location;
+      const source = loc.kind === 'file' ? loc.file : { stream: await openLocation(loc), name: e.source.path };
+      return renderHtml(await analyzeWithSessions(source, analyzeOpts));
+    },
+  );
+  process.stderr.write(`splice-doctor: wrote ${escapeTerminal(written.index)} and ${written.reports.length} report(s)\n`);
+  return { exitCode: r.interrupted ? EXIT.interrupted : r.exitCode };
 }
 
 export function buildCli(argv: string[]): Argv {
@@ -225,6 +253,7 @@ export function buildCli(argv: string[]): Argv {
         .options(triageOptions as never)
         .example('$0 triage tickets/ --format ndjson --output results.ndjson', 'every capture below tickets/, one JSON line each')
         .example('$0 triage tickets/ --resume results.ndjson', 'continue an interrupted run')
+        .example('$0 triage tickets/ --format html --output triage-report/', 'a summary page linking a report per capture')
         .example('$0 triage tickets/ --shard 2/4 --format ndjson', 'the second of four slices (one per machine or job)')
         .epilogue(`${EXIT_CODES_HELP} triage exits with the worst code of its captures (2 when any capture could not be read).`),
       async (a) => { outcome = await runTriage(a as never); },

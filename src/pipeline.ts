@@ -1,6 +1,6 @@
 // Runs the stages in order over one capture: read -> decode -> reassemble -> SMTP sessions. One pass, front to back.
 
-import { readCapture, type ReadOptions } from './capture/read.js';
+import { readCapture, readCaptureStream, type ReadOptions } from './capture/read.js';
 import type { CaptureSummary, RawFrame } from './capture/types.js';
 import { decodeFrame } from './decode/index.js';
 import type { DecodeStats } from './decode/types.js';
@@ -30,7 +30,10 @@ export interface PipelineResult {
   sessions: SmtpSession[];
 }
 
-export async function runPipeline(path: string, opts: PipelineOptions = {}): Promise<PipelineResult> {
+/** A capture file, or a byte stream with the name to use in messages (zip members in triage). */
+export type CaptureSource = string | { stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array>; name: string };
+
+export async function runPipeline(source: CaptureSource, opts: PipelineOptions = {}): Promise<PipelineResult> {
   const decode: DecodeStats = {};
   const sessions: SmtpSession[] = [];
   const smtp = opts.decodeOnly ? null : createSmtpFactory({ ...opts.smtpHooks, limits: opts.smtp, onSession: (s) => sessions.push(s) });
@@ -42,7 +45,10 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
     tcpPackets++;
     reassembler?.push(p);
   };
-  const capture = await readCapture(path, onFrame, opts.read);
+  const capture =
+    typeof source === 'string'
+      ? await readCapture(source, onFrame, opts.read)
+      : await readCaptureStream(source.stream, source.name, onFrame, opts.read);
   reassembler?.finish();
   if (smtp) await smtp.drain();
   sessions.sort((a, b) => a.connectionId - b.connectionId);

@@ -1,6 +1,6 @@
 // `analyze`: one capture in, one analysis document out (data only; never prints, never exits).
 
-import { runPipeline, type PipelineOptions } from '../pipeline.js';
+import { runPipeline, type CaptureSource, type PipelineOptions } from '../pipeline.js';
 import { diagnose } from '../analysis/analyze.js';
 import type { AnalysisDocument, AnalyzeOptions } from '../analysis/types.js';
 import { parseHostSpec } from '../topology/match.js';
@@ -34,13 +34,13 @@ export function overridesFrom(opts: AnalyzeOptions): TopologyOverrides {
 }
 
 /** The analysis document and the SMTP sessions it was made from (the HTML report draws the sessions' byte curves). */
-export async function analyzeWithSessions(path: string, opts: AnalyzeCommandOptions = {}): Promise<{ document: AnalysisDocument; sessions: SmtpSession[] }> {
+export async function analyzeWithSessions(source: CaptureSource, opts: AnalyzeCommandOptions = {}): Promise<{ document: AnalysisDocument; sessions: SmtpSession[] }> {
   const overrides = overridesFrom(opts);
   // Read the backup first: a bad backup is an input error before minutes of capture reading.
   const cfgPath = opts.fortigateConfig;
   const backup = cfgPath ? await readBackup(cfgPath) : null;
   const version = backup && cfgPath ? configFromText(backup, cfgPath).version : undefined;
-  const result = await runPipeline(path, opts.pipeline ?? {});
+  const result = await runPipeline(source, opts.pipeline ?? {});
   const doc = diagnose(result, { overrides, fortios: opts.fortios ?? version, profile: opts.profile });
   if (!backup || !cfgPath) return { document: doc, sessions: result.sessions };
   // Now that the capture names the mail server, pick the policies that reach it.
@@ -50,4 +50,13 @@ export async function analyzeWithSessions(path: string, opts: AnalyzeCommandOpti
 
 export async function analyze(path: string, opts: AnalyzeCommandOptions = {}): Promise<AnalysisDocument> {
   return (await analyzeWithSessions(path, opts)).document;
+}
+
+/** analyze() for a byte stream (a zip member in triage), read in place; `name` is used in messages and the document. */
+export async function analyzeStream(
+  stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+  name: string,
+  opts: AnalyzeCommandOptions = {},
+): Promise<AnalysisDocument> {
+  return (await analyzeWithSessions({ stream, name }, opts)).document;
 }

@@ -33,11 +33,11 @@ export const triageOptions = {
   },
   format: {
     type: 'string',
-    choices: ['table', 'ndjson', 'json'],
+    choices: ['table', 'ndjson', 'json', 'html'],
     default: 'table',
-    description: 'table: summary for people; ndjson: one analyze document per line plus path and ticket; json: one array',
+    description: 'table: summary for people; ndjson: one analyze document per line plus path and ticket; json: one array; html: a summary page linking a report per capture (--output DIR)',
   },
-  output: { type: 'string', alias: 'o', description: 'Write the output to this file instead of stdout' },
+  output: { type: 'string', alias: 'o', description: 'Write the output to this file (a folder for html) instead of stdout' },
   'ticket-pattern': {
     type: 'string',
     description: 'Regular expression matched against each path; its first group is the ticket id (default: first folder below the root)',
@@ -48,6 +48,12 @@ export const triageOptions = {
   },
   shard: { type: 'string', description: 'K/N: process only the K-th (1..N) of N deterministic slices of the inputs' },
   quiet: { type: 'boolean', alias: 'q', default: false, description: 'No progress line on stderr' },
+  fortigate: { type: 'string', description: "The FortiGate's IP address, for every capture" },
+  'host-av': { type: 'string', description: 'The host AV proxy as IP or IP:PORT, for every capture' },
+  'mail-server': { type: 'string', description: 'The mail server as IP or IP:PORT, for every capture' },
+  fortios: { type: 'string', description: 'FortiOS version for the fix' },
+  profile: { type: 'string', description: 'Protocol-options profile of the mail policy, for the fix' },
+  'fortigate-config': { type: 'string', description: 'FortiGate configuration backup cross-checked with every capture' },
 } as const;
 
 /** analyze's options that apply to every capture of a batch (CLI flag -> AnalyzeOptions key). */
@@ -57,6 +63,7 @@ const ANALYZE_FLAGS: ReadonlyArray<[string, string]> = [
   ['mail-server', 'mailServer'],
   ['fortios', 'fortios'],
   ['profile', 'profile'],
+  ['fortigate-config', 'fortigateConfig'],
 ];
 
 /** Turns parsed CLI values into TriageOptions; throws UsageError for values yargs cannot check. */

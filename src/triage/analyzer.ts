@@ -16,8 +16,7 @@ export const DEFAULT_ANALYZER = new URL('../commands/analyze.js', import.meta.ur
 
 /**
  * Imports the analysis module and checks what it offers. analyzeStream is feature-tested: plain files fall
- * back to analyze(path) when it is missing; zip members need it (for the default module, stream-fallback.ts
- * stands in until analyze.ts exports its own).
+ * back to analyze(path) when it is missing; zip members need it.
  */
 export async function loadAnalyzer(moduleUrl: string = DEFAULT_ANALYZER): Promise<Analyzer> {
   const m = (await import(moduleUrl)) as Record<string, unknown>;
@@ -25,11 +24,6 @@ export async function loadAnalyzer(moduleUrl: string = DEFAULT_ANALYZER): Promis
   if (typeof m.analyze === 'function') a.analyze = m.analyze as Analyzer['analyze'];
   if (typeof m.analyzeStream === 'function') a.analyzeStream = m.analyzeStream as Analyzer['analyzeStream'];
   if (typeof m.overridesFrom === 'function') a.validate = m.overridesFrom as Analyzer['validate'];
-  if (!a.analyzeStream && moduleUrl === DEFAULT_ANALYZER) {
-    // Until the analysis exports analyzeStream, zip members go through triage's own copy of the pipeline.
-    const f = await import('./stream-fallback.js');
-    a.analyzeStream = f.analyzeStreamFallback as unknown as Analyzer['analyzeStream'];
-  }
   if (!a.analyze && !a.analyzeStream) throw new Error(`${moduleUrl} exports neither analyze nor analyzeStream`);
   return a;
 }

@@ -15,5 +15,7 @@ export const EXIT = {
   finding: 1,
   input: 2,
   inconclusive: 3,
+  /** Ctrl-C stopped a triage run: what was written is valid (128 + SIGINT). */
+  interrupted: 130,
   bug: 70,
 } as const;
