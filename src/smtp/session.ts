@@ -14,7 +14,7 @@ import { DotDecoder, MessageSink, PointSeries, type ByteSink } from './body.js';
 import { classifyClient, findClientStart, findServerStart, NEED_MORE, NOT_SMTP } from './detect.js';
 import { SMTP_EVENT_BY_NAME } from './events.js';
 import { LineReader } from './lines.js';
-import { parseMessage } from './mime.js';
+import { parseRetained } from './mime-pool.js';
 import type {
   SmtpCommand,
   SmtpEvent,
@@ -598,11 +598,11 @@ export class SmtpConnection implements StreamHandler {
     tx.t.prefixSha256 = res.prefixSha256;
     const at = tx.t.body.last ?? tx.t.start;
     if (res.truncated) {
-      this.event('limit-message-bytes', at, 'c2s', `kept the first ${res.retained.length} bytes`);
+      this.event('limit-message-bytes', at, 'c2s', `kept the first ${res.retainedBytes} bytes`);
     }
     const truncated = res.truncated || !tx.endOfData || tx.t.body.gapBytes > 0;
     this.parses.push(
-      parseMessage(res.retained, truncated).then((r) => {
+      parseRetained(res, truncated).then((r) => {
         tx.t.message = r.info;
         if (r.error !== undefined) this.event('mime-parse-error', at, 'c2s', r.error);
       }),

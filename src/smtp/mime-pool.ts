@@ -1,0 +1,112 @@
+// MIME parsing off the main thread: large retained messages go to one shared worker, within a byte budget.
+
+import { Worker } from 'node:worker_threads';
+import { joinChunks, releaseChunks } from './body.js';
+import { parseMessage, type MimeResult } from './mime.js';
+
+/** Smaller messages are parsed inline: posting one costs about as much as parsing it. */
+const WORKER_MIN_BYTES = 16 * 1024;
+/** Bytes handed to the worker and not yet parsed; beyond this, messages are parsed inline (memory stays bounded). */
+const WORKER_BUDGET_BYTES = 24 * 1024 * 1024;
+
+/** The retained start of a message as MessageSink.finish() gives it: pooled chunks, each its own ArrayBuffer. */
+export interface RetainedMessage {
+  parts: Uint8Array[];
+  retainedBytes: number;
+}
+
+interface Waiting {
+  bytes: number;
+  truncated: boolean;
+  resolve: (r: MimeResult) => void;
+}
+
+let worker: Worker | null = null;
+let broken = false;
+let nextId = 1;
+let queuedBytes = 0;
+const waiting = new Map<number, Waiting>();
+
+function fail(): void {
+  // The worker died (a bug, or out of memory): its messages were transferred and are gone, so they get an error;
+  // everything from now on is parsed inline.
+  broken = true;
+  worker = null;
+  const jobs = [...waiting.values()];
+  waiting.clear();
+  queuedBytes = 0;
+  for (const j of jobs) {
+    j.resolve({
+      info: { to: [], attachments: [], eicar: false, avHeaders: [], retainedBytes: j.bytes, truncated: j.truncated },
+      error: 'the MIME worker thread failed',
+    });
+  }
+}
+
+function start(): Worker | null {
+  if (worker || broken) return worker;
+  try {
+    const w = new Worker(new URL('./mime-worker.js', import.meta.url));
+    w.on('message', (m: { id: number; result: MimeResult; chunks: ArrayBuffer[] }) => {
+      const j = waiting.get(m.id);
+      if (!j) return;
+      waiting.delete(m.id);
+      queuedBytes -= j.bytes;
+      if (waiting.size === 0) w.unref();
+      releaseChunks(m.chunks.map((c) => new Uint8Array(c)));
+      j.resolve(m.result);
+    });
+    w.on('error', fail);
+    w.on('exit', () => {
+      if (worker === w) fail();
+    });
+    w.unref();
+    worker = w;
+  } catch {
+    broken = true;
+  }
+  return worker;
+}
+
+/** Each part is a view from offset 0 of its own ArrayBuffer, none shared: safe to transfer. */
+function transferable(parts: readonly Uint8Array[]): boolean {
+  const seen = new Set<ArrayBufferLike>();
+  for (const p of parts) {
+    if (p.byteOffset !== 0 || !(p.buffer instanceof ArrayBuffer) || seen.has(p.buffer)) return false;
+    seen.add(p.buffer);
+  }
+  return true;
+}
+
+/**
+ * parseMessage of a retained message, in a worker thread when the message is large and the worker's backlog is
+ * under budget, otherwise inline. The parts are consumed: they go back to the chunk pool and must not be used
+ * afterwards. The result is the same either way; never rejects.
+ */
+export function parseRetained(m: RetainedMessage, truncated: boolean): Promise<MimeResult> {
+  const bytes = m.retainedBytes;
+  const w =
+    bytes >= WORKER_MIN_BYTES && queuedBytes + bytes <= WORKER_BUDGET_BYTES && !process.env.SPLICE_DOCTOR_MIME_INLINE && transferable(m.parts)
+      ? start()
+      : null;
+  if (!w) {
+    if (m.parts.length === 1) {
+      // One chunk: parsed in place, pooled again once the parse (which keeps no reference to it) is done.
+      return parseMessage(m.parts[0].subarray(0, bytes), truncated).then((r) => {
+        releaseChunks(m.parts);
+        return r;
+      });
+    }
+    const raw = joinChunks(m.parts, bytes);
+    releaseChunks(m.parts);
+    return parseMessage(raw, truncated);
+  }
+  const chunks = m.parts.map((p) => p.buffer as ArrayBuffer);
+  const id = nextId++;
+  return new Promise<MimeResult>((resolve) => {
+    waiting.set(id, { bytes, truncated, resolve });
+    queuedBytes += bytes;
+    if (waiting.size === 1) w.ref();
+    w.postMessage({ id, chunks, length: bytes, truncated }, chunks);
+  });
+}
