@@ -133,7 +133,6 @@ interface AnalyzeArgs extends LimitArgs {
 }
 
 async function runAnalyze(a: AnalyzeArgs): Promise<Outcome> {
-  if (a.format === 'html' && !a.output) throw new UsageError('--format html writes a file: add --output report.html');
   const input = await analyzeWithSessions(a.capture, {
     fortigate: a.fortigate,
     hostAv: a.hostAv,
@@ -214,7 +213,7 @@ export function buildCli(argv: string[]): Argv {
       'analyze <capture>',
       'diagnose a capture: verdict, roles, findings with evidence, timeline and the FortiOS fix',
       (y) => limitOptions(y.positional('capture', { type: 'string', demandOption: true, describe: 'capture file (pcap, pcapng, gzip, FortiGate sniffer text)' })
-        .option('format', { choices: ['text', 'json', 'markdown', 'html'] as const, default: 'text', describe: 'text for people, json for scripts and ticketing systems, markdown for a ticket comment, html for a self-contained page (with --output)' })
+        .option('format', { choices: ['text', 'json', 'markdown', 'html'] as const, default: 'text', describe: 'text for people, json for scripts and ticketing systems, markdown for a ticket comment, html for a self-contained page (use with --output, or redirect)' })
         .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file instead of stdout' })
         .option('chart', { type: 'string', describe: 'also write the splice timing chart alone as an SVG file' })
         .option('fortigate', { type: 'string', describe: 'the FortiGate\'s IP address, if known (overrides inference)' })
