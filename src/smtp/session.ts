@@ -90,6 +90,10 @@ class Tx implements ByteSink {
   bdatBytes = 0;
   /** Export tee: set while the sink is open. */
   tee?: { hook: MessageDataHook; key: MessageKey };
+  /** A 2xx/4xx/5xx reply that came while the DATA body was open, and the body's wire size then. */
+  duringData?: { rep: SmtpReply; ref: SegmentRef; wire: number };
+  /** That reply was taken as the end-of-data reply (the '.' was lost in a later-declared gap): no '.' slot. */
+  eodAnswered = false;
 
   constructor(index: number, start: SegmentRef) {
     this.t = {
@@ -173,6 +177,8 @@ export class SmtpConnection implements StreamHandler {
   private afterStarttls = false;
   private firstCommandChecked = false;
   private firstEnd?: { side: 'client' | 'server'; kind: 'fin' | 'rst'; ref: SegmentRef };
+  /** The last thing in the client direction was a gap (no byte after it): still open if the capture ends now. */
+  private clientGapOpen = false;
   private readonly eventCounts = new Map<string, number>();
   private closed = false;
 
@@ -365,6 +371,7 @@ export class SmtpConnection implements StreamHandler {
 
   private client(b: Uint8Array, base: number, ref: SegmentRef): void {
     this.clientSeen = true;
+    this.clientGapOpen = false;
     let i = 0;
     while (i < b.length) {
       switch (this.cmode) {
@@ -449,8 +456,10 @@ export class SmtpConnection implements StreamHandler {
   }
 
   private clientGap(length: number, ref: SegmentRef): void {
+    this.clientGapOpen = true;
     if (this.cmode === 'data' || this.cmode === 'bdat') {
       const tx = this.bodyTx!;
+      if (this.cmode === 'data') this.replyBeforeGap(tx);
       this.event('gap-in-data', ref, 'c2s', `${length} body bytes missing after ${tx.wire} bytes`);
       this.cutTx(tx, { by: 'unknown', how: 'gap', ref, bodyBytesSent: tx.wire });
       tx.t.body.gapBytes += length;
@@ -477,6 +486,32 @@ export class SmtpConnection implements StreamHandler {
       this.cr.skipToLf = true;
       this.suppressOrphans = true;
     }
+  }
+
+  /**
+   * A gap inside a DATA body is declared only some packets after the hole (docs/decisions-reassembly.md), so a
+   * server reply can be seen before it. If a 2xx/4xx/5xx reply came while the body was open and not one body
+   * byte followed it before this gap, the client's '.' may have been inside the gap (or behind it): the reply is
+   * taken as the end-of-data reply (it decides the outcome), as when the reply follows the gap.
+   */
+  private replyBeforeGap(tx: Tx): void {
+    const dd = tx.duringData;
+    if (!dd || tx.decided || tx.eodAnswered || tx.wire !== dd.wire) return;
+    tx.eodAnswered = true;
+    if (tx.cut && tx.cut.how === 'reply' && tx.cut.ref.frame === dd.ref.frame) tx.cut = undefined;
+    dd.rep.endOfData = true;
+    const events = this.session.events;
+    for (let k = events.length - 1; k >= 0; k--) {
+      if (events[k].name === 'reply-during-data' && events[k].frame === dd.ref.frame) {
+        events.splice(k, 1);
+        this.eventCounts.set('reply-during-data', (this.eventCounts.get('reply-during-data') ?? 1) - 1);
+        break;
+      }
+    }
+    this.event('resync-after-gap', dd.ref, 's2c', `reply ${dd.rep.code} answered an end of data lost in a later gap`);
+    // Replies to commands that were lost with the '.' must not be reported as strays.
+    this.suppressOrphans = true;
+    this.eodReply(tx, dd.rep);
   }
 
   private end(e: TcpEnd): void {
@@ -578,7 +613,7 @@ export class SmtpConnection implements StreamHandler {
     tx.t.body.endOfData = ref;
     this.finishSink(tx);
     if (this.cur === tx) this.cur = undefined;
-    if (tx.t.method === 'DATA') {
+    if (tx.t.method === 'DATA' && !tx.eodAnswered) {
       const n = this.lmtp ? Math.max(1, tx.t.rcptAccepted.length) : 1;
       for (let k = 0; k < n; k++) this.pushPending({ cmd: -1, verb: '.', tx });
     }
@@ -918,6 +953,14 @@ export class SmtpConnection implements StreamHandler {
   private orphanReply(rep: SmtpReply, ref: SegmentRef): void {
     const tx = this.bodyTx;
     if (tx && this.cmode === 'data') {
+      if (tx.eodAnswered) {
+        // Its end-of-data reply was already taken (the '.' was in the gap): the client side is past the body.
+        tx.endOfData = true;
+        this.cmode = 'cmd';
+        this.bodyTx = undefined;
+        if (this.cur === tx) this.cur = undefined;
+        return;
+      }
       if (tx.cut && tx.cut.how === 'gap') {
         // The end of the body was lost in a gap; this reply answers it.
         this.event('resync-after-gap', ref, 's2c', `reply ${rep.code}`);
@@ -930,6 +973,7 @@ export class SmtpConnection implements StreamHandler {
         return;
       }
       this.event('reply-during-data', ref, 's2c', `reply ${rep.code} before end of data`);
+      if (!tx.duringData && tx.decoder && rep.code >= 200 && rep.code !== 421) tx.duringData = { rep, ref, wire: tx.decoder.wire };
       if (rep.code >= 400) {
         this.cutTx(tx, {
           by: 'server', how: 'reply', ref, bodyBytesSent: tx.wire,
@@ -1029,6 +1073,8 @@ export class SmtpConnection implements StreamHandler {
   }
 
   private eodReply(tx: Tx, rep: SmtpReply): void {
+    // The server already refused the body mid-way (reply-during-data): a reply to the later '.' does not undo it.
+    if (tx.cut && tx.cut.how === 'reply' && tx.cut.by === 'server') return;
     if (rep.code >= 200 && rep.code < 300) this.decideTx(tx, 'accepted', rep);
     else if (rep.code >= 400) this.decideTx(tx, 'rejected', rep, 'end-of-data');
   }
@@ -1103,6 +1149,11 @@ export class SmtpConnection implements StreamHandler {
     body.points = tx.series.points();
     if (tx.decided) return;
     if (tx.cut) {
+      if (tx.cut.how === 'gap' && this.clientGapOpen && !tx.endOfData && !this.firstEnd && this.session.tcp.close === 'capture-end') {
+        // The capture ended inside the hole: how the message ended is not in the capture.
+        t.outcome = 'incomplete';
+        return;
+      }
       t.outcome = 'aborted';
       t.abort = tx.cut;
       return;
