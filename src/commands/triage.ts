@@ -7,7 +7,7 @@ import { renderTriageTable, triageRow } from '../report/triage-table.js';
 import { triageJsonArray, triageNdjsonLine } from '../report/triage-ndjson.js';
 import { TriageProgress } from '../report/triage-progress.js';
 import { DEFAULT_ANALYZER } from '../triage/analyzer.js';
-import { ERROR_EXIT_CODE, documentExitCode, loadExitCodeFor, worseExit } from '../triage/exit.js';
+import { ERROR_EXIT_CODE, documentExitCode, worseExit } from '../triage/exit.js';
 import { WorkerPool } from '../triage/pool.js';
 import { loadResume, resumeKey, type ResumeState } from '../triage/resume.js';
 import { expandInputs, inShard, parseShard } from '../triage/source.js';
@@ -196,7 +196,6 @@ export async function triage(inputs: readonly string[], opts: TriageOptions = {}
   const jobs = opts.jobs ?? Math.max(1, availableParallelism());
   const maxSize = opts.maxSize ?? DEFAULT_MAX_SIZE;
   const format: TriageFormat = opts.format ?? 'table';
-  await loadExitCodeFor();
 
   // 1. The work list: expanded, sharded, minus what a resumed file already holds.
   let sources = await expandInputs(inputs, { ticketPattern: pattern, stdin: opts.stdin });

@@ -61,6 +61,24 @@ export function hostAvStrength(d: Dialogue): 'strong' | 'hint' | 'none' {
   return d.hostAv.length ? 'hint' : 'none';
 }
 
+/**
+ * One finding per host-AV strength ('strong', then 'hint', then 'none'), each over the observations of dialogues of
+ * that strength, in the order given: a rule must not mix proof with hints in one finding.
+ */
+export function findingsByHostAvStrength<O extends { dialogue: Dialogue }, F>(obs: readonly O[], make: (group: O[], k: 'strong' | 'hint' | 'none') => F): F[] {
+  const groups = new Map<'strong' | 'hint' | 'none', O[]>();
+  for (const o of obs) {
+    const k = hostAvStrength(o.dialogue);
+    groups.set(k, [...(groups.get(k) ?? []), o]);
+  }
+  const out: F[] = [];
+  for (const k of ['strong', 'hint', 'none'] as const) {
+    const g = groups.get(k);
+    if (g) out.push(make(g, k));
+  }
+  return out;
+}
+
 export function strongest(values: Array<'strong' | 'hint' | 'none'>): 'strong' | 'hint' | 'none' {
   return values.includes('strong') ? 'strong' : values.includes('hint') ? 'hint' : 'none';
 }

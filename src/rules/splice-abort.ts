@@ -3,7 +3,7 @@
 import { replyLine } from '../topology/hostav.js';
 import type { Dialogue, TxRef } from '../topology/types.js';
 import type { TransactionAbort } from '../smtp/types.js';
-import { hostAvStrength, plural, spliceAbortOf, uniqSorted } from './context.js';
+import { findingsByHostAvStrength, plural, spliceAbortOf, uniqSorted } from './context.js';
 import type { Rule, RuleContext, RuleFinding } from './types.js';
 
 export interface AbortObservation {
@@ -91,16 +91,6 @@ export const spliceAbort: Rule = {
     'AV proxy receives it; informational with a plain MTA.',
   evaluate(ctx) {
     const obs = abortObservations(ctx.topology.dialogues);
-    const groups = new Map<'strong' | 'hint' | 'none', AbortObservation[]>();
-    for (const o of obs) {
-      const k = hostAvStrength(o.dialogue);
-      groups.set(k, [...(groups.get(k) ?? []), o]);
-    }
-    const out: RuleFinding[] = [];
-    for (const k of ['strong', 'hint', 'none'] as const) {
-      const g = groups.get(k);
-      if (g) out.push(finding(ctx, g, k));
-    }
-    return out;
+    return findingsByHostAvStrength(obs, (g, k) => finding(ctx, g, k));
   },
 };

@@ -3,7 +3,7 @@
 import { seconds } from '../topology/match.js';
 import type { SmtpSession } from '../smtp/types.js';
 import type { Dialogue, TxPair } from '../topology/types.js';
-import { hostAvStrength, plural, spliceAbortOf, uniqSorted } from './context.js';
+import { findingsByHostAvStrength, plural, spliceAbortOf, uniqSorted } from './context.js';
 import type { Rule, RuleContext, RuleFinding } from './types.js';
 
 export interface StreamingObservation {
@@ -105,16 +105,6 @@ export const spliceStreaming: Rule = {
     // Strongest kind first so that the example and the evidence show the clearest case.
     const rank = { 'before-end': 0, cut: 1, lagging: 2 } as const;
     obs.sort((a, b) => rank[a.kind] - rank[b.kind]);
-    const groups = new Map<'strong' | 'hint' | 'none', StreamingObservation[]>();
-    for (const o of obs) {
-      const k = hostAvStrength(o.dialogue);
-      groups.set(k, [...(groups.get(k) ?? []), o]);
-    }
-    const out: RuleFinding[] = [];
-    for (const k of ['strong', 'hint', 'none'] as const) {
-      const g = groups.get(k);
-      if (g) out.push(finding(ctx, g, k));
-    }
-    return out;
+    return findingsByHostAvStrength(obs, (g, k) => finding(ctx, g, k));
   },
 };

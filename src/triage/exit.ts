@@ -1,40 +1,14 @@
 // Exit codes of triage entries and how they combine: the worst capture decides the run's code.
 
+import { exitCodeFor } from '../analysis/verdict.js';
+import type { Verdict } from '../analysis/types.js';
 import type { AnalysisDocumentLike } from './types.js';
-
-/** The analyze contract (src/analysis/verdict.ts exitCodeFor); used only if that module cannot be loaded. */
-function fallbackExitCodeFor(verdict: string): number {
-  switch (verdict) {
-    case 'healthy':
-    case 'no-smtp':
-      return 0;
-    case 'misconfigured':
-    case 'at-risk':
-      return 1;
-    case 'inconclusive':
-      return 3;
-    default:
-      return 2;
-  }
-}
-
-let exitCodeFor: (verdict: string) => number = fallbackExitCodeFor;
-
-/** Binds to the analysis' own exitCodeFor when it is there (it is written in parallel; feature-tested). */
-export async function loadExitCodeFor(): Promise<void> {
-  try {
-    const m = (await import(new URL('../analysis/verdict.js', import.meta.url).href)) as Record<string, unknown>;
-    if (typeof m.exitCodeFor === 'function') exitCodeFor = m.exitCodeFor as (v: string) => number;
-  } catch {
-    // keep the fallback
-  }
-}
 
 /** A document's code: its own `exitCode` when present, else 2 for a damaged capture, else by verdict. */
 export function documentExitCode(doc: AnalysisDocumentLike): number {
   if (typeof doc.exitCode === 'number') return doc.exitCode;
   if (doc.capture?.error) return 2;
-  return exitCodeFor(String(doc.verdict));
+  return exitCodeFor(String(doc.verdict) as Verdict);
 }
 
 /** An error entry (unreadable, not a capture, too large) is an input error, as for analyze. */
