@@ -19,7 +19,7 @@ import { configMarkdown, configText } from './config/render.js';
 import { triage, triageOptions, triageOptionsFromArgs, type TriageEntry } from './commands/triage.js';
 import { renderChartSvg, renderHtml, writeTriageHtml } from './report/html/index.js';
 import { openLocation } from './triage/source.js';
-import { analyzeWithSessions } from './commands/analyze.js';
+import { analyzeWithSessions, type AnalyzeOptions } from './commands/analyze.js';
 import { renderAnalysisText } from './report/analysis-text.js';
 import { renderAnalysisMarkdown } from './report/analysis-markdown.js';
 import { renderAnalysisJson } from './report/analysis-json.js';
@@ -118,30 +118,17 @@ async function runReplay(a: LimitArgs & { capture: string; session?: number; spe
   return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
 }
 
-interface AnalyzeArgs extends LimitArgs {
+interface AnalyzeArgs extends LimitArgs, AnalyzeOptions {
   capture: string;
   format: 'text' | 'json' | 'markdown' | 'html';
   output?: string;
   chart?: string;
-  fortigate?: string;
-  hostAv?: string;
-  mailServer?: string;
-  fortios?: string;
-  profile?: string;
-  fortigateConfig?: string;
   redact?: string;
 }
 
 async function runAnalyze(a: AnalyzeArgs): Promise<Outcome> {
-  const input = await analyzeWithSessions(a.capture, {
-    fortigate: a.fortigate,
-    hostAv: a.hostAv,
-    mailServer: a.mailServer,
-    fortios: a.fortios,
-    profile: a.profile,
-    fortigateConfig: a.fortigateConfig,
-    pipeline: pipelineOptions(a),
-  });
+  const { fortigate, hostAv, mailServer, fortios, profile, fortigateConfig } = a;
+  const input = await analyzeWithSessions(a.capture, { fortigate, hostAv, mailServer, fortios, profile, fortigateConfig, pipeline: pipelineOptions(a) });
   // One redaction scope for the document and the sessions, so a host keeps one pseudonym across page and chart.
   const scope = a.redact === 'addresses' ? new AddressRedactor() : null;
   const doc = scope ? scope.document(input.document) : input.document;
