@@ -30,6 +30,7 @@ export const SMTP_EVENTS: readonly SmtpEventSpec[] = [
   { name: 'starttls', kind: 'info', description: 'The server accepted STARTTLS; from its first TLS record on, each direction is counted, not parsed.' },
   { name: 'plaintext-after-starttls', kind: 'info', description: 'After the 220 to STARTTLS the client went on in plain text (a decrypted capture, or a client ignoring TLS); parsing continues.' },
   { name: 'tls', kind: 'info', description: 'TLS bytes (a ClientHello) where SMTP commands were expected (implicit TLS); not parsed further.' },
+  { name: 'started-in-data', kind: 'info', description: 'The capture started inside a message body (no SYN, no greeting): a DATA transaction with an unknown envelope was assumed; no hash or MIME facts.' },
   { name: 'resync-after-gap', kind: 'info', description: 'After a gap inside a body, a server reply showed where the body ended; parsing resumed there.' },
   { name: 'mime-parse-error', kind: 'anomaly', description: 'The MIME parser failed on the retained message bytes; header fields are missing.' },
   { name: 'limit-message-bytes', kind: 'limit', description: 'A message was larger than limits.maxMessageBytes; only its start was kept for MIME parsing.' },

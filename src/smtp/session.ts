@@ -42,6 +42,10 @@ const KNOWN_VERBS = new Set([
 const FOREIGN_VERBS = new Set(['USER', 'PASS', 'SYST', 'FEAT', 'PWD', 'CWD', 'TYPE', 'PASV', 'EPSV', 'LIST', 'RETR', 'STOR', 'OPTS', 'CAPA', 'ACCT']);
 const NO_REF: SegmentRef = { frame: 0, tsSec: 0, tsNsec: 0 };
 const BASE64ISH = /^[A-Za-z0-9+/=]{8,}$/;
+/** Server ports on which a capture that starts inside a message body is still recognised (no greeting, no SYN). */
+const MID_BODY_PORTS = new Set([25, 587, 2525, 1224, 10024, 10025, 10026]);
+const MAIL_HEADER =
+  /^(?:received|from|to|cc|subject|date|message-id|mime-version|content-type|content-transfer-encoding|content-disposition|return-path|reply-to|dkim-signature|x-[a-z0-9-]+):/im;
 
 type ClientMode = 'cmd' | 'data' | 'bdat' | 'hold' | 'tls';
 
@@ -290,6 +294,7 @@ export class SmtpConnection implements StreamHandler {
     const cls = classifyClient(b.c2s, this.dlen.c2s);
     let s2cStart = -1;
     let c2sStart = -1;
+    let midBody = false;
     if (sStart >= 0) {
       const c = findClientStart(b.c2s, this.dlen.c2s, b.s2c, sStart);
       if (c === NOT_SMTP) return this.ignore();
@@ -297,6 +302,10 @@ export class SmtpConnection implements StreamHandler {
       s2cStart = sStart;
       c2sStart = c >= 0 ? c : this.dlen.c2s;
     } else if (cls === 'smtp') {
+      s2cStart = 0;
+      c2sStart = 0;
+    } else if ((final || this.dlen.s2c > 0) && this.startsInBody()) {
+      midBody = true;
       s2cStart = 0;
       c2sStart = 0;
     } else if (sStart === NOT_SMTP || final || (cls === 'no' && this.dlen.s2c > 0)) {
@@ -314,6 +323,7 @@ export class SmtpConnection implements StreamHandler {
       const first = this.dentries.find((e) => e.dir === 's2c') ?? this.dentries[0];
       this.event('preamble', first ? first.ref : this.info.firstTs, 's2c', `client ${c2sStart} bytes, server ${s2cStart} bytes skipped`);
     }
+    if (midBody) this.startInBody();
     const entries = this.dentries;
     const others = this.dother;
     this.dentries = [];
@@ -327,6 +337,36 @@ export class SmtpConnection implements StreamHandler {
       if ('gap' in o) this.gap(o.gap);
       else this.end(o.end);
     }
+  }
+
+  /**
+   * A capture that starts inside a DATA body: no SYN, no greeting, an SMTP server port, client bytes that read as a
+   * message (CRLF text lines with mail headers, a MIME boundary or base64 lines), server bytes absent or replies.
+   */
+  private startsInBody(): boolean {
+    if (this.info.startSeen || !MID_BODY_PORTS.has(this.info.server.port)) return false;
+    const b = this.dbuf!;
+    const ns = this.dlen.s2c;
+    if (ns > 0 && !looksLikeReply(b.s2c.subarray(0, ns), 0)) return false;
+    return looksLikeMessageBody(b.c2s, this.dlen.c2s);
+  }
+
+  /** A transaction whose envelope was before the capture: the client side is a DATA body from its first byte. */
+  private startInBody(): void {
+    const first = this.dentries.find((e) => e.dir === 'c2s');
+    const ref = first ? first.ref : this.info.firstTs;
+    this.event('started-in-data', ref, 'c2s', 'no SYN and no greeting; the first client bytes are a message body');
+    // A later reply is not a greeting, and replies to commands before the capture are not strays.
+    this.firstReplySeen = true;
+    this.suppressOrphans = true;
+    const tx = this.ensureTx(ref);
+    tx.bodyStarted = true;
+    tx.t.method = 'DATA';
+    // No MessageSink: the message's start is missing, so no hash or MIME facts (they would describe another message).
+    tx.decoder = new DotDecoder(tx);
+    tx.decoder.gap(0);
+    this.bodyTx = tx;
+    this.cmode = 'data';
   }
 
   private ignore(): void {
@@ -1195,6 +1235,30 @@ function looksLikeReply(b: Uint8Array, i: number): boolean {
   const d = (c: number): boolean => c >= 48 && c <= 57;
   const s = b[i + 3];
   return b[i] >= 50 && b[i] <= 53 && d(b[i + 1]) && d(b[i + 2]) && (s === 32 || s === 45 || s === 13 || s === 10);
+}
+
+/** The first n bytes read as part of a message: CRLF text lines with mail headers, a MIME boundary or base64. */
+function looksLikeMessageBody(b: Uint8Array, n: number): boolean {
+  if (n < 64) return false;
+  const text = Buffer.from(b.buffer, b.byteOffset, n).toString('latin1');
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text)) return false;
+  if (/^(?:[A-Z]+ \S+ HTTP\/\d|HTTP\/\d)/.test(text)) return false;
+  const lines = text.split('\n');
+  lines.pop(); // the last line may be cut
+  if (lines.length < 3) return false;
+  for (const l of lines) if (l.length > 1000 || !l.endsWith('\r')) return false;
+  if (MAIL_HEADER.test(text) || /^--[!-~]{6,}\r$/m.test(text)) return true;
+  let b64 = 0;
+  let len = -1;
+  // The first line may start mid-line: base64 lines of one length after it.
+  for (let k = 1; k < lines.length; k++) {
+    const t = lines[k].slice(0, -1);
+    if (t.length >= 40 && /^[A-Za-z0-9+/]+=*$/.test(t) && (len < 0 || t.length === len)) {
+      len = t.length;
+      b64++;
+    }
+  }
+  return b64 >= 3;
 }
 
 /** After a gap: the bytes at b[i] start a known command verb followed by a space or a line break. */

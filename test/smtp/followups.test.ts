@@ -148,3 +148,90 @@ test('an intact message is unaffected (accepted, no resync)', async () => {
   assert.ok(!names(s).includes('resync-after-gap'));
   void connInfo;
 });
+
+const MID_HEADERS =
+  'Received: from mta7.sender.example.org (mta7 [198.51.100.209])\r\n' +
+  '\tby fgt.example.net with ESMTP id 4711\r\n' +
+  'From: "Bob Sender" <alice@sender.example.org>\r\n' +
+  'Subject: invoice\r\n' +
+  'MIME-Version: 1.0\r\n' +
+  'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n';
+const B64 = 'TWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdvcmsuTWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdvcmsuTWFueSBo\r\n';
+
+test('a capture starting inside a DATA body, cut by RST: one DATA transaction, aborted, envelope unknown', async () => {
+  const s = await playOne(
+    (d) => {
+      d.c(MID_HEADERS);
+      d.c(B64.repeat(20));
+      d.end('c2s', 'rst');
+      d.close('rst');
+    },
+    { info: connInfo(1, false) },
+  );
+  assert.equal(s.transactions.length, 1);
+  const t = s.transactions[0];
+  assert.equal(t.method, 'DATA');
+  assert.equal(t.mailFrom, undefined);
+  assert.deepEqual(t.rcptTo, []);
+  assert.equal(t.outcome, 'aborted');
+  assert.equal(t.abort?.by, 'client');
+  assert.equal(t.abort?.how, 'rst');
+  assert.equal(t.abort?.bodyBytesSent, MID_HEADERS.length + B64.length * 20);
+  assert.equal(t.body.endOfData, undefined);
+  assert.equal(t.bodySha256, undefined, 'no hash of a message whose start is missing');
+  assert.ok(names(s).includes('started-in-data'));
+  assert.deepEqual(s.commands, []);
+});
+
+test('a capture starting in base64 body lines, ended by FIN after the server replied mid-way', async () => {
+  const s = await playOne(
+    (d) => {
+      d.c('bGlnaHQgd29yay4=\r\n' + B64.repeat(60));
+      d.s('451 4.4.2 timeout\r\n');
+      d.end('c2s', 'fin');
+      d.close('fin');
+    },
+    { info: connInfo(1, false) },
+  );
+  const t = s.transactions[0];
+  assert.equal(t.outcome, 'aborted');
+  assert.equal(t.abort?.how, 'reply');
+  assert.equal(s.banner, undefined, 'the reply is no greeting');
+});
+
+test('a capture starting inside a body that then ends normally: the end-of-data reply decides', async () => {
+  const s = await playOne(
+    (d) => {
+      d.c(MID_HEADERS + 'text\r\n--b1--\r\n.\r\nQUIT\r\n');
+      d.s('250 2.0.0 queued\r\n221 bye\r\n');
+      d.close('fin');
+    },
+    { info: connInfo(1, false) },
+  );
+  const t = s.transactions[0];
+  assert.equal(t.outcome, 'accepted');
+  assert.equal(t.finalReply?.code, 250);
+  assert.deepEqual(verbs(s), ['QUIT']);
+});
+
+test('no SMTP session for mid-stream text that is not a message (HTTP, no CRLF, other ports, SYN seen)', async () => {
+  const http = 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nX-Foo: bar\r\n\r\n' + B64.repeat(3);
+  const cases: Array<[string, ReturnType<typeof connInfo>]> = [
+    [http, connInfo(1, false)],
+    [MID_HEADERS.replace(/\r\n/g, '\n') + 'x\n', connInfo(1, false)],
+    [MID_HEADERS + B64, { ...connInfo(1, false), server: { ip: '198.51.100.25', port: 8080 } }],
+    [MID_HEADERS + B64, connInfo(1, true)],
+  ];
+  for (const [bytes, info] of cases) {
+    const { play } = await import('./helper.js');
+    const out = await play(
+      (d) => {
+        d.c(bytes);
+        d.end('c2s', 'rst');
+        d.close('rst');
+      },
+      { info },
+    );
+    assert.equal(out.length, 0, JSON.stringify(bytes.slice(0, 30)) + ` port ${info.server.port} startSeen ${info.startSeen}`);
+  }
+});
