@@ -199,7 +199,7 @@ export class MessageSink implements ByteSink {
     this.hashed += n;
     if (this.prefixLen < PREFIX_BYTES) {
       const k = Math.min(PREFIX_BYTES - this.prefixLen, n);
-      this.prefix!.update(b.subarray(s, s + k));
+      this.prefix!.update(new Uint8Array(b.buffer, b.byteOffset + s, k));
       this.prefixLen += k;
       if (this.prefixLen >= PREFIX_BYTES) {
         this.prefixSha = this.prefix!.digest('hex');
@@ -224,7 +224,7 @@ export class MessageSink implements ByteSink {
   private copy(b: Uint8Array, s: number, e: number, keep: boolean): void {
     if (!keep && e - s >= CHUNK_BYTES) {
       this.flushCur();
-      this.hash.update(b.subarray(s, e));
+      this.hash.update(new Uint8Array(b.buffer, b.byteOffset + s, e - s));
       return;
     }
     while (s < e) {
@@ -235,7 +235,7 @@ export class MessageSink implements ByteSink {
         this.curKept = 0;
       }
       const k = Math.min(CHUNK_BYTES - this.curLen, e - s);
-      c.set(k === e - s && s === 0 && e === b.length ? b : b.subarray(s, s + k), this.curLen);
+      c.set(k === b.length ? b : new Uint8Array(b.buffer, b.byteOffset + s, k), this.curLen);
       this.curLen += k;
       if (keep) this.curKept = this.curLen;
       s += k;
@@ -301,16 +301,25 @@ export class PointSeries {
   private readonly kept: SmtpBodyPoint[] = [];
   private stride = 1;
   private count = 0;
-  private tail?: SmtpBodyPoint;
+  // The latest point as plain fields: most frames are not kept, so no object is built for them.
+  private hasTail = false;
+  private tailFrame = 0;
+  private tailSec = 0;
+  private tailNsec = 0;
+  private tailBytes = 0;
+  /** The kept object of the latest point, when it was kept (it is then the last of `kept`). */
+  private tailKept: SmtpBodyPoint | null = null;
 
   mark(ref: SegmentRef, bytes: number): void {
-    const t = this.tail;
-    if (t && t.frame === ref.frame) {
-      t.bytes = bytes;
-      return;
+    if (this.hasTail) {
+      if (this.tailFrame === ref.frame) {
+        this.tailBytes = bytes;
+        if (this.tailKept) this.tailKept.bytes = bytes;
+        return;
+      }
+      if (this.tailBytes === bytes) return;
     }
-    if (t && t.bytes === bytes) return;
-    const p: SmtpBodyPoint = { frame: ref.frame, tsSec: ref.tsSec, tsNsec: ref.tsNsec, bytes };
+    let keptP: SmtpBodyPoint | null = null;
     if (this.count % this.stride === 0) {
       if (this.kept.length >= MAX_BODY_POINTS - 1) {
         let w = 0;
@@ -318,15 +327,25 @@ export class PointSeries {
         this.kept.length = w;
         this.stride *= 2;
       }
-      if (this.count % this.stride === 0) this.kept.push(p);
+      if (this.count % this.stride === 0) {
+        keptP = { frame: ref.frame, tsSec: ref.tsSec, tsNsec: ref.tsNsec, bytes };
+        this.kept.push(keptP);
+      }
     }
     this.count++;
-    this.tail = p;
+    this.hasTail = true;
+    this.tailFrame = ref.frame;
+    this.tailSec = ref.tsSec;
+    this.tailNsec = ref.tsNsec;
+    this.tailBytes = bytes;
+    this.tailKept = keptP;
   }
 
   points(): SmtpBodyPoint[] {
-    const out = this.kept.slice();
-    if (this.tail && out[out.length - 1] !== this.tail) out.push(this.tail);
-    return out.map((p) => ({ frame: p.frame, tsSec: p.tsSec, tsNsec: p.tsNsec, bytes: p.bytes }));
+    const out = this.kept.map((p) => ({ frame: p.frame, tsSec: p.tsSec, tsNsec: p.tsNsec, bytes: p.bytes }));
+    if (this.hasTail && this.tailKept === null) {
+      out.push({ frame: this.tailFrame, tsSec: this.tailSec, tsNsec: this.tailNsec, bytes: this.tailBytes });
+    }
+    return out;
   }
 }
