@@ -2,7 +2,7 @@
 
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runPipeline, type PipelineOptions } from '../pipeline.js';
+import { runPipeline, type PipelineOptions, type PipelineResult } from '../pipeline.js';
 import type { MessageKey } from '../smtp/index.js';
 
 export interface ExportedMessage {
@@ -37,6 +37,15 @@ interface OpenMessage {
  * Returns the written files in session then transaction order.
  */
 export async function exportMessages(capturePath: string, dir: string, opts: PipelineOptions = {}): Promise<ExportedMessage[]> {
+  return (await exportWithResult(capturePath, dir, opts)).files;
+}
+
+/** exportMessages that also returns the pipeline result, so `sessions --export` needs one pass only. */
+export async function exportWithResult(
+  capturePath: string,
+  dir: string,
+  opts: PipelineOptions = {},
+): Promise<{ files: ExportedMessage[]; result: PipelineResult }> {
   const root = resolve(dir);
   mkdirSync(root, { recursive: true });
   const tag = `.splice-doctor-export-${process.pid}-${Date.now().toString(36)}`;
@@ -97,7 +106,7 @@ export async function exportMessages(capturePath: string, dir: string, opts: Pip
     }
   };
 
-  let result;
+  let result: PipelineResult;
   try {
     result = await runPipeline(capturePath, { ...opts, smtpHooks: { onMessageData } });
   } catch (error) {
@@ -132,5 +141,5 @@ export async function exportMessages(capturePath: string, dir: string, opts: Pip
     renameSync(m.tmp, file);
     out.push({ session: s.id, transaction: n, file, bytes: m.bytes, complete });
   }
-  return out;
+  return { files: out, result };
 }
