@@ -540,14 +540,16 @@ export class SmtpConnection implements StreamHandler {
     tx.eodAnswered = true;
     if (tx.cut && tx.cut.how === 'reply' && tx.cut.ref.frame === dd.ref.frame) tx.cut = undefined;
     dd.rep.endOfData = true;
+    // Its reply-during-data event, and those of later replies (to commands behind the gap), are withdrawn.
     const events = this.session.events;
+    let removed = 0;
     for (let k = events.length - 1; k >= 0; k--) {
-      if (events[k].name === 'reply-during-data' && events[k].frame === dd.ref.frame) {
+      if (events[k].name === 'reply-during-data' && events[k].frame >= dd.ref.frame) {
         events.splice(k, 1);
-        this.eventCounts.set('reply-during-data', (this.eventCounts.get('reply-during-data') ?? 1) - 1);
-        break;
+        removed++;
       }
     }
+    if (removed > 0) this.eventCounts.set('reply-during-data', (this.eventCounts.get('reply-during-data') ?? removed) - removed);
     this.event('resync-after-gap', dd.ref, 's2c', `reply ${dd.rep.code} answered an end of data lost in a later gap`);
     // Replies to commands that were lost with the '.' must not be reported as strays.
     this.suppressOrphans = true;

@@ -235,3 +235,21 @@ test('no SMTP session for mid-stream text that is not a message (HTTP, no CRLF, 
     assert.equal(out.length, 0, JSON.stringify(bytes.slice(0, 30)) + ` port ${info.server.port} startSeen ${info.startSeen}`);
   }
 });
+
+test('replies to commands behind a late gap are not reply-during-data either', async () => {
+  const s = await playOne((d) => {
+    opening(d);
+    d.c('DATA\r\n');
+    d.s('354 go ahead\r\n');
+    d.c(BODY.slice(0, 60));
+    d.s('554 5.7.1 blocked\r\n');
+    d.s('221 2.0.0 Bye\r\n');
+    d.gap('c2s', 400);
+    d.c('rest\r\n.\r\nQUIT\r\n');
+    d.close('fin');
+  });
+  assert.equal(s.transactions[0].outcome, 'rejected');
+  assert.equal(s.transactions[0].finalReply?.code, 554);
+  assert.ok(!names(s).includes('reply-during-data'), names(s).join(','));
+  assert.ok(!names(s).includes('reply-without-command'));
+});
