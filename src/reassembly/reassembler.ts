@@ -949,6 +949,9 @@ export class Reassembler {
       half.histSamples = null;
     }
     if (h !== null) h.onClose(c.close);
+    // No packet reaches a closed connection's handler (process() returns first): drop it, so that a closed
+    // connection kept to absorb trailing packets does not also keep its parser state (tens of KiB for SMTP).
+    c.handler = null;
   }
 }
 
