@@ -11,6 +11,7 @@ import { escapeTerminal } from './util/escape.js';
 import { info } from './commands/info.js';
 import { renderInfoText } from './report/info-text.js';
 import { sessions } from './commands/sessions.js';
+import { exportWithResult } from './commands/export.js';
 import { renderSessionsText, sessionsJson } from './report/sessions-text.js';
 import { replay } from './commands/replay.js';
 import { replayHeader, replayLine } from './report/replay-text.js';
@@ -93,9 +94,15 @@ async function runInfo(a: { captures: string[]; format: string }): Promise<Outco
   return { exitCode: results.some((r) => r.error) ? EXIT.input : EXIT.ok };
 }
 
-async function runSessions(a: LimitArgs & { capture: string; format: string }): Promise<Outcome> {
-  const r = await sessions(a.capture, pipelineOptions(a));
+async function runSessions(a: LimitArgs & { capture: string; format: string; export?: string }): Promise<Outcome> {
+  // With --export, one pass both lists the sessions and writes the messages.
+  const exported = a.export ? await exportWithResult(a.capture, a.export, pipelineOptions(a)) : null;
+  const r = exported ? exported.result : await sessions(a.capture, pipelineOptions(a));
   emit(a.format === 'json' ? json(sessionsJson(r)) : renderSessionsText(r));
+  if (exported) {
+    const partial = exported.files.filter((f) => !f.complete).length;
+    process.stderr.write(`splice-doctor: wrote ${exported.files.length} message(s) to ${escapeTerminal(a.export ?? '')}${partial ? ` (${partial} cut short, named -partial)` : ''}\n`);
+  }
   return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
 }
 
@@ -221,7 +228,8 @@ export function buildCli(argv: string[]): Argv {
       'sessions <capture>',
       'list the SMTP sessions of a capture',
       (y) => limitOptions(y.positional('capture', { type: 'string', demandOption: true, describe: 'capture file' })
-        .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' })),
+        .option('format', { choices: ['text', 'json'] as const, default: 'text', describe: 'output format' })
+        .option('export', { type: 'string', describe: 'write each message as an .eml file into this folder (cut-off ones named -partial)' })),
       async (a) => { outcome = await runSessions(a as never); },
     )
     .command(
