@@ -1,6 +1,6 @@
 // MIME parsing off the main thread: large retained messages go to one shared worker, within a byte budget.
 
-import { Worker } from 'node:worker_threads';
+import { Worker, isMainThread } from 'node:worker_threads';
 import { joinChunks, releaseChunks } from './body.js';
 import { parseMessage, type MimeResult } from './mime.js';
 
@@ -79,6 +79,12 @@ function transferable(parts: readonly Uint8Array[]): boolean {
 }
 
 /**
+ * Offload only from the main thread: inside a worker (a triage worker, one per core) the other captures already keep
+ * the cores busy, and a MIME thread per worker would only compete with them. SPLICE_DOCTOR_MIME_INLINE=1 turns it off.
+ */
+const OFFLOAD = isMainThread && !process.env.SPLICE_DOCTOR_MIME_INLINE;
+
+/**
  * parseMessage of a retained message, in a worker thread when the message is large and the worker's backlog is
  * under budget, otherwise inline. The parts are consumed: they go back to the chunk pool and must not be used
  * afterwards. The result is the same either way; never rejects.
@@ -86,7 +92,7 @@ function transferable(parts: readonly Uint8Array[]): boolean {
 export function parseRetained(m: RetainedMessage, truncated: boolean): Promise<MimeResult> {
   const bytes = m.retainedBytes;
   const w =
-    bytes >= WORKER_MIN_BYTES && queuedBytes + bytes <= WORKER_BUDGET_BYTES && !process.env.SPLICE_DOCTOR_MIME_INLINE && transferable(m.parts)
+    OFFLOAD && bytes >= WORKER_MIN_BYTES && queuedBytes + bytes <= WORKER_BUDGET_BYTES && transferable(m.parts)
       ? start()
       : null;
   if (!w) {
