@@ -7,12 +7,17 @@ import { codes, connInfo, message, names, opening, playOne, stuff, verbs } from 
 
 const BODY = message('Report', 'line one\r\nline two\r\n');
 
+/** Greeting, envelope, DATA and its 354, then the first 60 body bytes: where every gap and cut case below starts. */
+function intoBody(d: Parameters<Parameters<typeof playOne>[0]>[0]): void {
+  opening(d);
+  d.c('DATA\r\n');
+  d.s('354 go ahead\r\n');
+  d.c(BODY.slice(0, 60));
+}
+
 test('a 554 seen before a gap declared later, with no body byte between: it answers the end of data', async () => {
   const s = await playOne((d) => {
-    opening(d);
-    d.c('DATA\r\n');
-    d.s('354 go ahead\r\n');
-    d.c(BODY.slice(0, 60));
+    intoBody(d);
     // FortiGate's refusal arrives; the reassembler declares the client-side hole only afterwards.
     d.s('554 5.7.1 This email has been blocked. The file eicar.com is infected.\r\n');
     d.gap('c2s', 200);
@@ -41,10 +46,7 @@ test('a 554 seen before a gap declared later, with no body byte between: it answ
 
 test('a reply before the gap when the "." was inside the gap: later replies are not strays; outcome from the reply', async () => {
   const s = await playOne((d) => {
-    opening(d);
-    d.c('DATA\r\n');
-    d.s('354 go ahead\r\n');
-    d.c(BODY.slice(0, 60));
+    intoBody(d);
     d.s('250 2.0.0 Ok: queued as ABC\r\n');
     d.gap('c2s', 300); // the rest of the body, the '.', and QUIT were lost
     d.s('221 2.0.0 Bye\r\n');
@@ -59,10 +61,7 @@ test('a reply before the gap when the "." was inside the gap: later replies are 
 
 test('a mid-body refusal followed by more body bytes stays a cut (aborted by the reply)', async () => {
   const s = await playOne((d) => {
-    opening(d);
-    d.c('DATA\r\n');
-    d.s('354 go ahead\r\n');
-    d.c(BODY.slice(0, 60));
+    intoBody(d);
     d.s('554 5.7.1 rejected mid-body\r\n');
     d.c('the client kept sending after the reply\r\n');
     d.gap('c2s', 100);
@@ -79,10 +78,7 @@ test('a mid-body refusal followed by more body bytes stays a cut (aborted by the
 
 test('a gap before the reply (the "." lost in it) still resyncs: 554 rejects', async () => {
   const s = await playOne((d) => {
-    opening(d);
-    d.c('DATA\r\n');
-    d.s('354 go ahead\r\n');
-    d.c(BODY.slice(0, 60));
+    intoBody(d);
     d.gap('c2s', 300);
     d.s('554 5.7.1 blocked\r\n');
     d.close('fin');
@@ -93,10 +89,7 @@ test('a gap before the reply (the "." lost in it) still resyncs: 554 rejects', a
 
 test('a gap still open when the capture ends: incomplete, not aborted by gap', async () => {
   const s = await playOne((d) => {
-    opening(d);
-    d.c('DATA\r\n');
-    d.s('354 go ahead\r\n');
-    d.c(BODY.slice(0, 60));
+    intoBody(d);
     d.gap('c2s', 5000);
     d.close('capture-end');
   });
@@ -109,10 +102,7 @@ test('a gap still open when the capture ends: incomplete, not aborted by gap', a
 
 test('a gap followed by more body bytes, then the capture ends: still aborted by the gap', async () => {
   const s = await playOne((d) => {
-    opening(d);
-    d.c('DATA\r\n');
-    d.s('354 go ahead\r\n');
-    d.c(BODY.slice(0, 60));
+    intoBody(d);
     d.gap('c2s', 500);
     d.c('more body after the hole\r\n');
     d.close('capture-end');
@@ -123,10 +113,7 @@ test('a gap followed by more body bytes, then the capture ends: still aborted by
 
 test('a gap then an RST from the client: aborted (the connection ending is in the capture)', async () => {
   const s = await playOne((d) => {
-    opening(d);
-    d.c('DATA\r\n');
-    d.s('354 go ahead\r\n');
-    d.c(BODY.slice(0, 60));
+    intoBody(d);
     d.gap('c2s', 500);
     d.end('c2s', 'rst');
     d.close('rst');
@@ -238,10 +225,7 @@ test('no SMTP session for mid-stream text that is not a message (HTTP, no CRLF, 
 
 test('replies to commands behind a late gap are not reply-during-data either', async () => {
   const s = await playOne((d) => {
-    opening(d);
-    d.c('DATA\r\n');
-    d.s('354 go ahead\r\n');
-    d.c(BODY.slice(0, 60));
+    intoBody(d);
     d.s('554 5.7.1 blocked\r\n');
     d.s('221 2.0.0 Bye\r\n');
     d.gap('c2s', 400);
