@@ -102,45 +102,30 @@ export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | nu
     // On an `any` capture these carry IPv4, but on HA ports 0x8890 is the FGCP heartbeat: only IPv4-looking data counts.
     return count(stats, 'fortinet-internal');
   }
+  // The IP layer says where TCP starts and ends; one TCP decode follows for both versions. Address strings are made
+  // only once the segment is known to be usable.
   let ipVersion: 4 | 6;
-  let src: string;
-  let dst: string;
-  let ttl: number;
-  let ipId: number | undefined;
-  let ipNext: number;
-  let capturedEnd: number;
-  let declaredEnd: number;
   if (et === ETHERTYPE_IPV4 || et === ETHERTYPE_FORTINET_1 || et === ETHERTYPE_FORTINET_2) {
     reason = decodeIpv4(d, link.next, end, ip4);
     if (reason !== null) return count(stats, reason);
     if (ip4.proto !== IPPROTO_TCP) return count(stats, ipProtoReason(ip4.proto));
     ipVersion = 4;
-    ipNext = ip4.next;
-    capturedEnd = ip4.capturedEnd;
-    declaredEnd = ip4.declaredEnd;
-    reason = decodeTcp(d, ipNext, capturedEnd, declaredEnd, tcp);
-    if (reason !== null) return count(stats, reason);
-    src = ipv4ToString(d, ip4.addrOffset);
-    dst = ipv4ToString(d, ip4.addrOffset + 4);
-    ttl = ip4.ttl;
-    ipId = ip4.id;
+    reason = decodeTcp(d, ip4.next, ip4.capturedEnd, ip4.declaredEnd, tcp);
   } else if (et === ETHERTYPE_IPV6) {
     reason = decodeIpv6(d, link.next, end, ip6);
     if (reason !== null) return count(stats, reason);
     if (ip6.proto !== IPPROTO_TCP) return count(stats, ipProtoReason(ip6.proto));
     ipVersion = 6;
-    ipNext = ip6.next;
-    capturedEnd = ip6.capturedEnd;
-    declaredEnd = ip6.declaredEnd;
-    reason = decodeTcp(d, ipNext, capturedEnd, declaredEnd, tcp);
-    if (reason !== null) return count(stats, reason);
-    src = ipv6ToString(d, ip6.addrOffset);
-    dst = ipv6ToString(d, ip6.addrOffset + 16);
-    ttl = ip6.hopLimit;
-    ipId = undefined;
+    reason = decodeTcp(d, ip6.next, ip6.capturedEnd, ip6.declaredEnd, tcp);
   } else {
     return count(stats, et === ETHERTYPE_ARP ? 'arp' : 'non-ip');
   }
+  if (reason !== null) return count(stats, reason);
+  const v4 = ipVersion === 4;
+  const src = v4 ? ipv4ToString(d, ip4.addrOffset) : ipv6ToString(d, ip6.addrOffset);
+  const dst = v4 ? ipv4ToString(d, ip4.addrOffset + 4) : ipv6ToString(d, ip6.addrOffset + 16);
+  const ttl = v4 ? ip4.ttl : ip6.hopLimit;
+  const ipId = v4 ? ip4.id : undefined;
   if (tcp.optionsTruncated) count(stats, 'tcp-options-truncated');
   if (tcp.optionsMalformed) count(stats, 'tcp-options-malformed');
 
