@@ -1,5 +1,7 @@
 // Lenient base64 decoding straight from bytes (skips line breaks and other non-alphabet bytes, stops at '=').
 
+import { createHash } from 'node:crypto';
+
 const TABLE = new Int8Array(256).fill(-1);
 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('').forEach((c, i) => {
   TABLE[c.charCodeAt(0)] = i;
@@ -68,4 +70,72 @@ export function decodeBase64(b: Uint8Array, start: number, end: number): Uint8Ar
     out[o++] = (acc >> 2) & 0xff;
   }
   return out.subarray(0, o);
+}
+
+/** What the MIME stage keeps of a decoded base64 part: its size, SHA-256 and whether a needle (EICAR) occurs. */
+export interface Base64Facts {
+  size: number;
+  sha256: string;
+  found: boolean;
+}
+
+/** Lines decoded per native call: ~48 KiB of text, so the temporary strings stay in the young generation. */
+const BLOCK_BYTES = 48 * 1024;
+
+/**
+ * Size, SHA-256 and needle search of the base64 text b[start..end), decoded block by block without building the
+ * whole part. Regular line layouts (every line W alphabet characters, W a multiple of 4, then CRLF or LF, as MIME
+ * encoders write) are decoded natively, many lines per call (several GB/s where Node's decoder is SIMD, against
+ * ~0.5 GB/s for decodeBase64); a block is accepted only when it decodes to exactly W*3/4 bytes a line, i.e. held
+ * nothing but alphabet characters. The first irregular block, and the last partial lines (padding), are decoded
+ * by decodeBase64. The result equals hashing `decodeBase64(b, start, end)`.
+ */
+export function base64Facts(b: Uint8Array, start: number, end: number, needle: Uint8Array): Base64Facts {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const hash = createHash('sha256');
+  let size = 0;
+  let found = false;
+  // The last needle.length - 1 decoded bytes, so that a needle across two blocks is found.
+  const keep = Math.max(0, needle.length - 1);
+  let tail: Buffer = Buffer.alloc(0);
+  const take = (d: Uint8Array): void => {
+    if (d.length === 0) return;
+    hash.update(d);
+    size += d.length;
+    if (found || keep === 0) return;
+    const db = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    if (tail.length > 0 && Buffer.concat([tail, db.subarray(0, keep)]).indexOf(needle) >= 0) found = true;
+    else if (db.indexOf(needle) >= 0) found = true;
+    tail = db.length >= keep ? Buffer.from(db.subarray(db.length - keep)) : Buffer.concat([tail, db]).subarray(-keep);
+  };
+  let i = start;
+  const lf = buf.indexOf(10, start);
+  if (lf > start && lf < end) {
+    const eol = buf[lf - 1] === 13 ? 2 : 1;
+    const width = lf + 1 - eol - start;
+    const stride = width + eol;
+    if (width > 0 && width % 4 === 0) {
+      const lines = Math.max(1, Math.floor(BLOCK_BYTES / stride));
+      const perLine = (width / 4) * 3;
+      while (true) {
+        const n = Math.min(lines, Math.floor((end - i) / stride));
+        if (n === 0) break;
+        let regular = true;
+        for (let k = 1; k <= n; k++) {
+          const e = i + k * stride;
+          if (buf[e - 1] !== 10 || (eol === 2 && buf[e - 2] !== 13)) {
+            regular = false;
+            break;
+          }
+        }
+        if (!regular) break;
+        const d = Buffer.from(buf.toString('latin1', i, i + n * stride), 'base64');
+        if (d.length !== n * perLine) break;
+        take(d);
+        i += n * stride;
+      }
+    }
+  }
+  if (i < end) take(decodeBase64(buf, i, end));
+  return { size, sha256: hash.digest('hex'), found };
 }

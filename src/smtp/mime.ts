@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import PostalMime, { type Address, type Email } from 'postal-mime';
-import { decodeBase64 } from './base64.js';
+import { base64Facts } from './base64.js';
 import type { Attachment, MessageInfo } from './types.js';
 
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
@@ -164,14 +164,9 @@ export function skim(raw: Uint8Array): { reduced: Uint8Array; facts: PartFacts[]
     }
     if (cte !== 'base64' || type.startsWith('text/') || type === 'message/rfc822') return;
     if (end - bodyStart < SKIM_MIN_PART) return;
-    const d = decodeBase64(buf, bodyStart, end);
-    const decoded = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    const f = base64Facts(buf, bodyStart, end, EICAR_BYTES);
     const k = facts.length;
-    facts.push({
-      size: decoded.length,
-      sha256: createHash('sha256').update(decoded).digest('hex'),
-      eicar: decoded.indexOf(EICAR_BYTES) >= 0,
-    });
+    facts.push({ size: f.size, sha256: f.sha256, eicar: f.found });
     cuts.push({ start: bodyStart, end, token: Buffer.from(Buffer.from(`\0SDPART:${k}\0`, 'latin1').toString('base64'), 'latin1') });
   };
   entity(0, buf.length, 0);
