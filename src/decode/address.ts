@@ -44,3 +44,56 @@ export function ipv6ToString(d: Uint8Array, o: number): string {
   }
   return s;
 }
+
+// A capture holds few distinct addresses, each in many packets: the text of recently seen ones is kept in small
+// direct-mapped tables, so most packets build no string at all (building one costs seven concatenations and, at its
+// first comparison, a flattening copy: most of the decoder's garbage before these tables existed).
+const V4_SLOTS = 1024;
+const v4Keys = new Int32Array(V4_SLOTS);
+const v4Text: Array<string | undefined> = new Array<string | undefined>(V4_SLOTS).fill(undefined);
+
+/** ipv4ToString through the cache: the same text, usually the same string object as for earlier packets. */
+export function ipv4Text(d: Uint8Array, o: number): string {
+  const key = (d[o] << 24) | (d[o + 1] << 16) | (d[o + 2] << 8) | d[o + 3];
+  const slot = Math.imul(key, 0x9e3779b1) >>> 22;
+  const t = v4Text[slot];
+  if (t !== undefined && v4Keys[slot] === key) return t;
+  const s = flat(ipv4ToString(d, o));
+  v4Keys[slot] = key;
+  v4Text[slot] = s;
+  return s;
+}
+
+const V6_SLOTS = 256;
+const v6Keys = new Uint8Array(V6_SLOTS * 16);
+const v6Text: Array<string | undefined> = new Array<string | undefined>(V6_SLOTS).fill(undefined);
+
+/** ipv6ToString through the cache (see ipv4Text). */
+export function ipv6Text(d: Uint8Array, o: number): string {
+  let h = 0;
+  for (let i = 0; i < 16; i += 4) h = Math.imul(h ^ ((d[o + i] << 24) | (d[o + i + 1] << 16) | (d[o + i + 2] << 8) | d[o + i + 3]), 0x9e3779b1);
+  const slot = h >>> 24;
+  const t = v6Text[slot];
+  if (t !== undefined) {
+    const k = slot * 16;
+    let same = true;
+    for (let i = 0; i < 16; i++) {
+      if (v6Keys[k + i] !== d[o + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return t;
+  }
+  const s = flat(ipv6ToString(d, o));
+  v6Keys.set(d.subarray(o, o + 16), slot * 16);
+  v6Text[slot] = s;
+  return s;
+}
+
+/** A sequential copy of a concatenated string (V8 would otherwise flatten it at its first comparison). */
+function flat(s: string): string {
+  // Number() of a non-numeric string forces V8 to flatten it in place; the result itself is unused.
+  void Number(s);
+  return s;
+}

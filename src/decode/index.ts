@@ -1,7 +1,7 @@
 // Decode stage entry: one RawFrame down through link, IP and TCP layers to a TcpPacket, or a counted reason.
 
 import type { RawFrame } from '../capture/types.js';
-import { ipv4ToString, ipv6ToString } from './address.js';
+import { ipv4Text, ipv6Text } from './address.js';
 import { decodeEthernet, type EthernetOut } from './ethernet.js';
 import { decodeIpv4, type Ipv4Out } from './ipv4.js';
 import { decodeIpv6, type Ipv6Out } from './ipv6.js';
@@ -51,8 +51,8 @@ function ipProtoReason(proto: number): string {
 /**
  * Decodes one captured frame down to TCP. Returns null, after counting the reason in `stats`, for anything that is
  * not a usable TCP segment (names and meanings in SKIP_REASONS). Segments returned but odd are counted too
- * (NOTE_REASONS). Never throws. The only allocations are the result, its options, the address strings, the VLAN list
- * when tagged, and `payload`, a subarray view of frame.data (valid as long as frame.data is).
+ * (NOTE_REASONS). Never throws. The only allocations are the result, its options, the address strings (of an address
+ * not seen recently: see ipv4Text), the VLAN list when tagged, and `payload`, a subarray view of frame.data (valid as long as frame.data is).
  */
 export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | null {
   const d = frame.data;
@@ -122,8 +122,8 @@ export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | nu
   }
   if (reason !== null) return count(stats, reason);
   const v4 = ipVersion === 4;
-  const src = v4 ? ipv4ToString(d, ip4.addrOffset) : ipv6ToString(d, ip6.addrOffset);
-  const dst = v4 ? ipv4ToString(d, ip4.addrOffset + 4) : ipv6ToString(d, ip6.addrOffset + 16);
+  const src = v4 ? ipv4Text(d, ip4.addrOffset) : ipv6Text(d, ip6.addrOffset);
+  const dst = v4 ? ipv4Text(d, ip4.addrOffset + 4) : ipv6Text(d, ip6.addrOffset + 16);
   const ttl = v4 ? ip4.ttl : ip6.hopLimit;
   const ipId = v4 ? ip4.id : undefined;
   if (tcp.optionsTruncated) count(stats, 'tcp-options-truncated');

@@ -128,7 +128,11 @@ export class DotDecoder {
 }
 
 export interface SinkResult {
-  sha256: string;
+  /**
+   * SHA-256 of the message, or undefined when every byte was retained: the hash is then left to whoever reads the
+   * retained bytes (the MIME stage, off the main thread when it can), which must hash `parts` up to `retainedBytes`.
+   */
+  sha256: string | undefined;
   prefixSha256: string;
   /** The retained bytes joined (built on first use; prefer `parts` + `retainedBytes`, then releaseChunks). */
   readonly retained: Uint8Array;
@@ -168,9 +172,10 @@ export function joinChunks(chunks: readonly Uint8Array[], length: number): Uint8
 
 /**
  * Hashes the unstuffed message (whole and first 4096 bytes) and keeps its first `maxBytes` for MIME parsing.
- * Bytes are copied once into 64 KiB chunks (uninitialised memory, never grown); a full chunk is hashed in one
- * update (small updates cost about three times more per byte), and past the retention limit one chunk is reused
- * as a staging area. finish() joins the retained chunks once.
+ * Bytes are copied once into 64 KiB chunks (uninitialised memory, never grown). While every byte is retained the
+ * whole-message hash is deferred (finish() leaves it to the reader of the retained bytes); once the message
+ * outgrows the limit, the retained chunks are hashed and the rest is hashed as it comes, a full chunk per update
+ * (small updates cost about three times more per byte), with one chunk reused as a staging area.
  */
 export class MessageSink implements ByteSink {
   private readonly hash: Hash = createHash('sha256');
@@ -184,6 +189,10 @@ export class MessageSink implements ByteSink {
   private curLen = 0;
   /** Bytes of `cur` that are retained (the rest, after the limit, is staging). */
   private curKept = 0;
+  /** Bytes of `cur` already hashed (by catchUp). */
+  private curHashed = 0;
+  /** No byte hashed yet: all of them are retained, and the hash is left to the reader (see SinkResult.sha256). */
+  private deferred = true;
   private len = 0;
   private hashed = 0;
   /** Bytes offered after the retention limit was reached. */
@@ -211,13 +220,23 @@ export class MessageSink implements ByteSink {
       this.copy(b, s, s + k, true);
       this.len += k;
       if (k < n) {
-        this.overflow = true;
+        this.startOverflow();
         this.copy(b, s + k, e, false);
       }
     } else {
-      this.overflow = true;
+      this.startOverflow();
       this.copy(b, s, e, false);
     }
+  }
+
+  /** The message outgrew the limit: hash what was retained so far, then hash as bytes come. */
+  private startOverflow(): void {
+    this.overflow = true;
+    if (!this.deferred) return;
+    this.deferred = false;
+    for (const c of this.chunks) this.hash.update(c);
+    if (this.cur !== undefined && this.curLen > 0) this.hash.update(this.cur.subarray(0, this.curLen));
+    this.curHashed = this.curLen;
   }
 
   /** Copies b[s..e) into chunks; `keep`: the bytes are retained (else staged for the hash only). */
@@ -233,6 +252,7 @@ export class MessageSink implements ByteSink {
         c = this.cur = takeChunk();
         this.curLen = 0;
         this.curKept = 0;
+        this.curHashed = 0;
       }
       const k = Math.min(CHUNK_BYTES - this.curLen, e - s);
       c.set(k === b.length ? b : new Uint8Array(b.buffer, b.byteOffset + s, k), this.curLen);
@@ -247,7 +267,8 @@ export class MessageSink implements ByteSink {
   private flushCur(): void {
     const c = this.cur;
     if (c === undefined || this.curLen === 0) return;
-    this.hash.update(c.subarray(0, this.curLen));
+    if (!this.deferred && this.curLen > this.curHashed) this.hash.update(c.subarray(this.curHashed, this.curLen));
+    this.curHashed = 0;
     if (this.curKept > 0) {
       this.chunks.push(this.curKept === c.length ? c : c.subarray(0, this.curKept));
       this.cur = undefined;
@@ -275,7 +296,7 @@ export class MessageSink implements ByteSink {
     const retainedBytes = Math.min(this.len, this.maxBytes);
     let joined: Uint8Array | undefined;
     this.result = {
-      sha256: this.hash.digest('hex'),
+      sha256: this.deferred ? undefined : this.hash.digest('hex'),
       prefixSha256: this.prefixSha ?? this.prefix!.digest('hex'),
       get retained(): Uint8Array {
         joined ??= joinChunks(parts, retainedBytes);

@@ -1,5 +1,6 @@
 // MIME parsing off the main thread: large retained messages go to one shared worker, within a byte budget.
 
+import { createHash } from 'node:crypto';
 import { Worker, isMainThread } from 'node:worker_threads';
 import { joinChunks, releaseChunks } from './body.js';
 import { parseMessage, type MimeResult } from './mime.js';
@@ -15,10 +16,15 @@ export interface RetainedMessage {
   retainedBytes: number;
 }
 
+/** The MIME facts, and the message's SHA-256 when it was asked for (see SinkResult.sha256). */
+export interface RetainedResult extends MimeResult {
+  sha256?: string;
+}
+
 interface Waiting {
   bytes: number;
   truncated: boolean;
-  resolve: (r: MimeResult) => void;
+  resolve: (r: RetainedResult) => void;
 }
 
 let worker: Worker | null = null;
@@ -47,7 +53,7 @@ function start(): Worker | null {
   if (worker || broken) return worker;
   try {
     const w = new Worker(new URL('./mime-worker.js', import.meta.url));
-    w.on('message', (m: { id: number; result: MimeResult; chunks: ArrayBuffer[] }) => {
+    w.on('message', (m: { id: number; result: RetainedResult; chunks: ArrayBuffer[] }) => {
       const j = waiting.get(m.id);
       if (!j) return;
       waiting.delete(m.id);
@@ -86,33 +92,33 @@ const OFFLOAD = isMainThread && !process.env.SPLICE_DOCTOR_MIME_INLINE;
 
 /**
  * parseMessage of a retained message, in a worker thread when the message is large and the worker's backlog is
- * under budget, otherwise inline. The parts are consumed: they go back to the chunk pool and must not be used
+ * under budget, otherwise inline; with `hash`, also the SHA-256 of the retained bytes (the whole message, when
+ * MessageSink deferred it). The parts are consumed: they go back to the chunk pool and must not be used
  * afterwards. The result is the same either way; never rejects.
  */
-export function parseRetained(m: RetainedMessage, truncated: boolean): Promise<MimeResult> {
+export function parseRetained(m: RetainedMessage, truncated: boolean, hash = false): Promise<RetainedResult> {
   const bytes = m.retainedBytes;
   const w =
     OFFLOAD && bytes >= WORKER_MIN_BYTES && queuedBytes + bytes <= WORKER_BUDGET_BYTES && transferable(m.parts)
       ? start()
       : null;
   if (!w) {
-    if (m.parts.length === 1) {
-      // One chunk: parsed in place, pooled again once the parse (which keeps no reference to it) is done.
-      return parseMessage(m.parts[0].subarray(0, bytes), truncated).then((r) => {
-        releaseChunks(m.parts);
-        return r;
-      });
-    }
-    const raw = joinChunks(m.parts, bytes);
-    releaseChunks(m.parts);
-    return parseMessage(raw, truncated);
+    const raw = m.parts.length === 1 ? m.parts[0].subarray(0, bytes) : joinChunks(m.parts, bytes);
+    // Several chunks were joined into a copy: they can go back to the pool now. One chunk is parsed in place and
+    // pooled again once the parse (which keeps no reference to it) is done.
+    if (m.parts.length !== 1) releaseChunks(m.parts);
+    const sha256 = hash ? createHash('sha256').update(raw).digest('hex') : undefined;
+    return parseMessage(raw, truncated).then((r) => {
+      if (m.parts.length === 1) releaseChunks(m.parts);
+      return sha256 === undefined ? r : { ...r, sha256 };
+    });
   }
   const chunks = m.parts.map((p) => p.buffer as ArrayBuffer);
   const id = nextId++;
-  return new Promise<MimeResult>((resolve) => {
+  return new Promise<RetainedResult>((resolve) => {
     waiting.set(id, { bytes, truncated, resolve });
     queuedBytes += bytes;
     if (waiting.size === 1) w.ref();
-    w.postMessage({ id, chunks, length: bytes, truncated }, chunks);
+    w.postMessage({ id, chunks, length: bytes, truncated, hash }, chunks);
   });
 }

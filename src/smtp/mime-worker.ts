@@ -1,5 +1,6 @@
 // Worker thread that runs parseMessage (MIME facts) beside the main thread's read/reassembly/SMTP work.
 
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { parseMessage } from './mime.js';
 
@@ -8,6 +9,8 @@ interface Job {
   chunks: ArrayBuffer[];
   length: number;
   truncated: boolean;
+  /** Also hash the message (the main thread deferred it: see SinkResult.sha256). */
+  hash: boolean;
 }
 
 /** One message at a time, joined into a reused buffer (fresh memory costs more than the copy). */
@@ -24,7 +27,9 @@ parentPort!.on('message', (m: Job) => {
       o += n;
     }
     // parseMessage never rejects and keeps no reference to its input once it has resolved.
-    const result = await parseMessage(scratch.subarray(0, m.length), m.truncated);
-    parentPort!.postMessage({ id: m.id, result, chunks: m.chunks }, m.chunks);
+    const raw = scratch.subarray(0, m.length);
+    const sha256 = m.hash ? createHash('sha256').update(raw).digest('hex') : undefined;
+    const result = await parseMessage(raw, m.truncated);
+    parentPort!.postMessage({ id: m.id, result: sha256 === undefined ? result : { ...result, sha256 }, chunks: m.chunks }, m.chunks);
   });
 });

@@ -671,7 +671,8 @@ export class SmtpConnection implements StreamHandler {
       tx.tee = undefined;
       tee.hook(tee.key, EMPTY, true);
     }
-    tx.t.bodySha256 = res.sha256;
+    // Undefined when the whole message was retained: the MIME stage hashes it with the parse (off this thread).
+    if (res.sha256 !== undefined) tx.t.bodySha256 = res.sha256;
     tx.t.prefixSha256 = res.prefixSha256;
     const at = tx.t.body.last ?? tx.t.start;
     if (res.truncated) {
@@ -679,7 +680,8 @@ export class SmtpConnection implements StreamHandler {
     }
     const truncated = res.truncated || !tx.endOfData || tx.t.body.gapBytes > 0;
     this.parses.push(
-      parseRetained(res, truncated).then((r) => {
+      parseRetained(res, truncated, res.sha256 === undefined).then((r) => {
+        if (r.sha256 !== undefined) tx.t.bodySha256 = r.sha256;
         tx.t.message = r.info;
         if (r.error !== undefined) this.event('mime-parse-error', at, 'c2s', r.error);
       }),

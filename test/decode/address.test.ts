@@ -1,10 +1,10 @@
 // IPv4 and IPv6 text forms (RFC 5952), checked on fixed cases and against the WHATWG URL serialiser.
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import fc from 'fast-check';
 import { ipv6Bytes } from '../../fixtures/gen/packets.js';
-import { ipv4ToString, ipv6ToString } from '../../src/decode/address.js';
+import { ipv4Text, ipv4ToString, ipv6Text, ipv6ToString } from '../../src/decode/address.js';
 
 const v6 = (s: string): string => ipv6ToString(new Uint8Array(ipv6Bytes(s)), 0);
 
@@ -53,4 +53,18 @@ describe('ipv6ToString (RFC 5952)', () => {
       { numRuns: 3000 },
     );
   });
+});
+
+test('ipv4Text and ipv6Text give the same text as the uncached functions, across cache collisions', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ minLength: 16, maxLength: 16 }), { minLength: 1, maxLength: 3000 }), (addrs) => {
+      // Replay the list twice so that later lookups hit (or collide in) the tables filled by earlier ones.
+      for (const a of [...addrs, ...addrs]) {
+        assert.equal(ipv4Text(a, 0), ipv4ToString(a, 0));
+        assert.equal(ipv4Text(a, 12), ipv4ToString(a, 12));
+        assert.equal(ipv6Text(a, 0), ipv6ToString(a, 0));
+      }
+    }),
+    { seed: 424242, numRuns: 40 },
+  );
 });

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DotDecoder, MAX_BODY_POINTS, MessageSink, PointSeries } from '../../src/smtp/body.js';
+import { parseRetained } from '../../src/smtp/mime-pool.js';
 import { opening, playOne } from './helper.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -123,6 +124,20 @@ describe('MessageSink', () => {
     assert.equal(r.prefixSha256, sha(data.subarray(0, 4096)));
     assert.deepEqual(Buffer.from(r.retained), data.subarray(0, 5000));
     assert.equal(r.truncated, true);
+  });
+
+  it('leaves the hash to the reader while every byte is retained; catches up when the limit is passed mid-chunk', async () => {
+    const data = Buffer.alloc(200_000);
+    for (let k = 0; k < data.length; k++) data[k] = (k * 7) & 0xff;
+    for (const limit of [200_000, 199_999, 65_536, 70_000, 1]) {
+      const sink = new MessageSink(limit);
+      for (let k = 0; k < data.length; k += 5_000) sink.write(data, k, Math.min(k + 5_000, data.length));
+      const r = sink.finish();
+      const whole = limit >= data.length;
+      assert.equal(r.sha256, whole ? undefined : sha(data), `limit ${limit}`);
+      const parsed = await parseRetained({ parts: r.parts, retainedBytes: r.retainedBytes }, r.truncated, r.sha256 === undefined);
+      assert.equal(parsed.sha256, whole ? sha(data) : undefined, `limit ${limit}`);
+    }
   });
 });
 
