@@ -10,7 +10,7 @@ import type {
   StreamHandler,
   TcpEnd,
 } from '../reassembly/types.js';
-import { DotDecoder, MessageSink, PointSeries, type ByteSink } from './body.js';
+import { attachPoints, DotDecoder, MessageSink, PointSeries, type ByteSink } from './body.js';
 import { classifyClient, findClientStart, findServerStart, NEED_MORE, NOT_SMTP } from './detect.js';
 import { SMTP_EVENT_BY_NAME } from './events.js';
 import { LineReader } from './lines.js';
@@ -1190,7 +1190,7 @@ export class SmtpConnection implements StreamHandler {
     const body = t.body;
     body.wireBytes = tx.wire;
     body.bytes = tx.unstuffed;
-    body.points = tx.series.points();
+    attachPoints(body, tx.series.packed());
     if (tx.decided) return;
     if (tx.cut) {
       if (tx.cut.how === 'gap' && this.clientGapOpen && !tx.endOfData && !this.firstEnd && this.session.tcp.close === 'capture-end') {
