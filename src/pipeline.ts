@@ -2,7 +2,7 @@
 
 import { readCapture, readCaptureStream, type ReadOptions } from './capture/read.js';
 import type { CaptureSummary, RawFrame } from './capture/types.js';
-import { decodeFrame } from './decode/index.js';
+import { decodeFrame, scratchPacket } from './decode/index.js';
 import type { DecodeStats } from './decode/types.js';
 import { Reassembler } from './reassembly/reassembler.js';
 import type { ConnectionClose, ConnectionInfo, ReassemblyLimits } from './reassembly/types.js';
@@ -39,8 +39,11 @@ export async function runPipeline(source: CaptureSource, opts: PipelineOptions =
   const smtp = opts.decodeOnly ? null : createSmtpFactory({ ...opts.smtpHooks, limits: opts.smtp, onSession: (s) => sessions.push(s) });
   const reassembler = smtp ? new Reassembler(smtp, opts.reassembly) : null;
   let tcpPackets = 0;
+  // The reassembler keeps nothing of a packet object past push() (payload bytes it buffers are copied): one object
+  // is filled for every frame.
+  const scratch = scratchPacket();
   const onFrame = (f: RawFrame): void => {
-    const p = decodeFrame(f, decode);
+    const p = decodeFrame(f, decode, scratch);
     if (p === null) return;
     tcpPackets++;
     reassembler?.push(p);

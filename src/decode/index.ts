@@ -39,6 +39,9 @@ const tcp: TcpOut = {
   payloadEnd: 0, payloadMissing: 0, optionsTruncated: false, optionsMalformed: false,
 };
 
+/** The payload of every segment without one (a third of a typical capture: the ACKs). */
+const NO_PAYLOAD = new Uint8Array(0);
+
 function count(stats: DecodeStats, reason: string): null {
   stats[reason] = (stats[reason] ?? 0) + 1;
   return null;
@@ -52,9 +55,11 @@ function ipProtoReason(proto: number): string {
  * Decodes one captured frame down to TCP. Returns null, after counting the reason in `stats`, for anything that is
  * not a usable TCP segment (names and meanings in SKIP_REASONS). Segments returned but odd are counted too
  * (NOTE_REASONS). Never throws. The only allocations are the result, its options, the address strings (of an address
- * not seen recently: see ipv4Text), the VLAN list when tagged, and `payload`, a subarray view of frame.data (valid as long as frame.data is).
+ * not seen recently: see ipv4Text), the VLAN list when tagged, and `payload`, a subarray view of frame.data (valid as
+ * long as frame.data is; one shared empty view when there is no payload). With `into`, that object is filled and
+ * returned instead of a new one: the caller must not keep it past its next call.
  */
-export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | null {
+export function decodeFrame(frame: RawFrame, stats: DecodeStats, into?: TcpPacket): TcpPacket | null {
   const d = frame.data;
   const end = d.length < frame.capLen ? d.length : frame.capLen;
   const lt = frame.linkType;
@@ -129,6 +134,32 @@ export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | nu
   if (tcp.optionsTruncated) count(stats, 'tcp-options-truncated');
   if (tcp.optionsMalformed) count(stats, 'tcp-options-malformed');
 
+  const payload = tcp.payloadEnd > tcp.next ? d.subarray(tcp.next, tcp.payloadEnd) : NO_PAYLOAD;
+  if (into !== undefined) {
+    into.frame = frame.frame;
+    into.tsSec = frame.tsSec;
+    into.tsNsec = frame.tsNsec;
+    into.interfaceIndex = frame.interfaceIndex;
+    into.interfaceName = frame.interfaceName;
+    into.direction = direction;
+    into.vlan = link.vlan;
+    into.linkInterfaceIndex = linkIfIndex;
+    into.ipVersion = ipVersion;
+    into.src = src;
+    into.dst = dst;
+    into.ttl = ttl;
+    into.ipId = ipId;
+    into.srcPort = tcp.srcPort;
+    into.dstPort = tcp.dstPort;
+    into.seq = tcp.seq;
+    into.ack = tcp.ack;
+    into.flags = tcp.flags;
+    into.window = tcp.window;
+    into.options = tcp.options;
+    into.payload = payload;
+    into.payloadMissing = tcp.payloadMissing;
+    return into;
+  }
   // Same property order for every packet keeps the objects monomorphic for downstream code.
   return {
     frame: frame.frame,
@@ -151,7 +182,16 @@ export function decodeFrame(frame: RawFrame, stats: DecodeStats): TcpPacket | nu
     flags: tcp.flags,
     window: tcp.window,
     options: tcp.options,
-    payload: d.subarray(tcp.next, tcp.payloadEnd),
+    payload,
     payloadMissing: tcp.payloadMissing,
+  };
+}
+
+/** A packet for decodeFrame to fill in place (`into`), for callers that use each packet only during the call. */
+export function scratchPacket(): TcpPacket {
+  return {
+    frame: 0, tsSec: 0, tsNsec: 0, interfaceIndex: 0, interfaceName: undefined, direction: undefined, vlan: undefined,
+    linkInterfaceIndex: undefined, ipVersion: 4, src: '', dst: '', ttl: 0, ipId: undefined, srcPort: 0, dstPort: 0,
+    seq: 0, ack: 0, flags: 0, window: 0, options: {}, payload: NO_PAYLOAD, payloadMissing: 0,
   };
 }

@@ -28,6 +28,9 @@ export interface TcpOut extends LayerOut {
  * a data offset below 5 or beyond the declared IP payload gives 'bad-tcp-header'. Options cut by snaplen are
  * decoded as far as they go and flagged, because seq/ack/flags are what reassembly needs.
  */
+/** The options of every segment without any: shared, so must never be written to. */
+const NO_OPTIONS: TcpOptions = Object.freeze({});
+
 export function decodeTcp(d: Uint8Array, off: number, capturedEnd: number, declaredEnd: number, out: TcpOut): string | null {
   if (declaredEnd - off < 20) return 'bad-tcp-header';
   if (capturedEnd - off < 20) return 'truncated-tcp';
@@ -44,11 +47,13 @@ export function decodeTcp(d: Uint8Array, off: number, capturedEnd: number, decla
   const optEnd = off + hlen;
   out.optionsTruncated = optEnd > capturedEnd;
   out.optionsMalformed = false;
-  const options: TcpOptions = {};
   if (hlen > 20) {
+    const options: TcpOptions = {};
     out.optionsMalformed = parseOptions(d, off + 20, optEnd < capturedEnd ? optEnd : capturedEnd, options, out.optionsTruncated);
+    out.options = options;
+  } else {
+    out.options = NO_OPTIONS;
   }
-  out.options = options;
   out.next = optEnd < capturedEnd ? optEnd : capturedEnd;
   out.payloadEnd = capturedEnd;
   out.payloadMissing = declaredEnd - (optEnd > capturedEnd ? optEnd : capturedEnd);
