@@ -10,9 +10,9 @@ import { TOOL } from './util/version.js';
 import { escapeTerminal } from './util/escape.js';
 import { info } from './commands/info.js';
 import { renderInfoText } from './report/info-text.js';
-import { sessions } from './commands/sessions.js';
+import { sessionsStream } from './commands/sessions.js';
 import { exportWithResult } from './commands/export.js';
-import { renderSessionsText, sessionsJson } from './report/sessions-text.js';
+import { renderSessionsTable, renderSessionsText, sessionRow, sessionsJson, sessionsJsonWriter, type SessionRow } from './report/sessions-text.js';
 import { replay } from './commands/replay.js';
 import { replayHeader, replayLine } from './report/replay-text.js';
 import { configCommand, configExitCode } from './commands/config.js';
@@ -97,12 +97,20 @@ async function runInfo(a: { captures: string[]; format: string }): Promise<Outco
 async function runSessions(a: LimitArgs & { capture: string; format: string; export?: string }): Promise<Outcome> {
   // With --export, one pass both lists the sessions and writes the messages.
   const exported = a.export ? await exportWithResult(a.capture, a.export, pipelineOptions(a)) : null;
-  const r = exported ? exported.result : await sessions(a.capture, pipelineOptions(a));
-  emit(a.format === 'json' ? json(sessionsJson(r)) : renderSessionsText(r));
-  if (exported) {
-    const partial = exported.files.filter((f) => !f.complete).length;
-    process.stderr.write(`splice-doctor: wrote ${exported.files.length} message(s) to ${escapeTerminal(a.export ?? '')}${partial ? ` (${partial} cut short, named -partial)` : ''}\n`);
+  if (!exported) {
+    // Streamed: each session is written (JSON) or made into its table row as soon as it is complete.
+    const rows: SessionRow[] = [];
+    const writer = sessionsJsonWriter((t) => process.stdout.write(t));
+    const asJson = a.format === 'json';
+    const r = await sessionsStream(a.capture, pipelineOptions(a), (s) => (asJson ? writer.add(s) : rows.push(sessionRow(s))));
+    if (asJson) writer.end();
+    else emit(renderSessionsTable(r.capture, rows));
+    return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
   }
+  const r = exported.result;
+  emit(a.format === 'json' ? json(sessionsJson(r)) : renderSessionsText(r));
+  const partial = exported.files.filter((f) => !f.complete).length;
+  process.stderr.write(`splice-doctor: wrote ${exported.files.length} message(s) to ${escapeTerminal(a.export ?? '')}${partial ? ` (${partial} cut short, named -partial)` : ''}\n`);
   return { exitCode: warnDamage(r.capture) ? EXIT.input : EXIT.ok };
 }
 

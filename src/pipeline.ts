@@ -5,7 +5,7 @@ import type { CaptureSummary, RawFrame } from './capture/types.js';
 import { decodeFrame, scratchPacket } from './decode/index.js';
 import type { DecodeStats } from './decode/types.js';
 import { Reassembler } from './reassembly/reassembler.js';
-import type { ConnectionClose, ConnectionInfo, ReassemblyLimits } from './reassembly/types.js';
+import type { ConnectionClose, ConnectionInfo, HandlerFactory, ReassemblyLimits } from './reassembly/types.js';
 import { createSmtpFactory, type SmtpOptions } from './smtp/index.js';
 import type { SmtpLimits, SmtpSession } from './smtp/types.js';
 
@@ -17,6 +17,12 @@ export interface PipelineOptions {
   decodeOnly?: boolean;
   /** Optional SMTP hooks passed through to the SMTP stage (e.g. the message tee used by `sessions --export`). */
   smtpHooks?: Pick<SmtpOptions, 'onMessageData'>;
+  /**
+   * Streams the sessions instead of keeping them: each is handed over, numbered, in id order (its connection's
+   * first packet) as soon as every earlier connection is known to be finished or not SMTP, and the result's
+   * `sessions` stays empty. Memory then no longer grows with the number of sessions in the capture.
+   */
+  onSession?: (s: SmtpSession) => void;
 }
 
 export interface PipelineResult {
@@ -36,8 +42,17 @@ export type CaptureSource = string | { stream: NodeJS.ReadableStream | AsyncIter
 export async function runPipeline(source: CaptureSource, opts: PipelineOptions = {}): Promise<PipelineResult> {
   const decode: DecodeStats = {};
   const sessions: SmtpSession[] = [];
-  const smtp = opts.decodeOnly ? null : createSmtpFactory({ ...opts.smtpHooks, limits: opts.smtp, onSession: (s) => sessions.push(s) });
-  const reassembler = smtp ? new Reassembler(smtp, opts.reassembly) : null;
+  const order = opts.onSession ? new SessionOrder(opts.onSession) : null;
+  const smtp = opts.decodeOnly
+    ? null
+    : createSmtpFactory({
+        ...opts.smtpHooks,
+        limits: opts.smtp,
+        onSession: order ? (s) => order.resolve(s.connectionId, s) : (s) => sessions.push(s),
+        onIgnored: order ? (id) => order.resolve(id, null) : undefined,
+      });
+  const factory: HandlerFactory | null = smtp && order ? (info) => (order.open(info.id), smtp(info)) : smtp;
+  const reassembler = factory ? new Reassembler(factory, opts.reassembly) : null;
   let tcpPackets = 0;
   // The reassembler keeps nothing of a packet object past push() (payload bytes it buffers are copied): one object
   // is filled for every frame.
@@ -54,6 +69,7 @@ export async function runPipeline(source: CaptureSource, opts: PipelineOptions =
       : await readCaptureStream(source.stream, source.name, onFrame, opts.read);
   reassembler?.finish();
   if (smtp) await smtp.drain();
+  order?.flush();
   sessions.sort((a, b) => a.connectionId - b.connectionId);
   sessions.forEach((s, i) => (s.id = i + 1));
   decode['tcp-packets'] = tcpPackets;
@@ -63,4 +79,51 @@ export async function runPipeline(source: CaptureSource, opts: PipelineOptions =
     tcp: { totals: reassembler ? reassembler.totals : {}, connections: reassembler ? reassembler.connections() : [] },
     sessions,
   };
+}
+
+/**
+ * Releases streamed sessions in connection order: connections are registered as the reassembler creates them (in
+ * first-packet order), each is resolved once (its session, or null when it is not SMTP), and the resolved prefix is
+ * handed over with ids 1, 2, ... Only sessions waiting behind an unresolved earlier connection are held.
+ */
+class SessionOrder {
+  private ids: number[] = [];
+  private head = 0;
+  private readonly done = new Map<number, SmtpSession | null>();
+  private next = 1;
+
+  constructor(private readonly out: (s: SmtpSession) => void) {}
+
+  open(connectionId: number): void {
+    this.ids.push(connectionId);
+  }
+
+  resolve(connectionId: number, s: SmtpSession | null): void {
+    this.done.set(connectionId, s);
+    this.release();
+  }
+
+  /** End of the capture: everything left goes out in order (every connection is resolved by now). */
+  flush(): void {
+    for (const id of this.ids.slice(this.head)) if (!this.done.has(id)) this.done.set(id, null);
+    this.release();
+  }
+
+  private release(): void {
+    while (this.head < this.ids.length) {
+      const id = this.ids[this.head];
+      const s = this.done.get(id);
+      if (s === undefined) break;
+      this.done.delete(id);
+      this.head++;
+      if (s !== null) {
+        s.id = this.next++;
+        this.out(s);
+      }
+    }
+    if (this.head > 4096 && this.head * 2 > this.ids.length) {
+      this.ids = this.ids.slice(this.head);
+      this.head = 0;
+    }
+  }
 }

@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import type { SessionsResult } from '../commands/sessions.js';
 import type { SmtpSession, SmtpTransaction } from '../smtp/types.js';
 import { escapeTerminal } from '../util/escape.js';
+import { safeJson } from '../util/json.js';
 import { isoNs, isoUs, relative, secondsBetween } from '../util/time.js';
 
 function endpoint(e: { ip: string; port: number }): string {
@@ -24,27 +25,48 @@ function anomalies(s: SmtpSession): string {
   return names.size ? [...names].map(([k, v]) => (v > 1 ? `${k} x${v}` : k)).join(', ') : '-';
 }
 
-export function renderSessionsText(r: SessionsResult): string {
-  const relativeTimes = r.capture.timestampKind === 'relative';
-  const origin = r.capture.firstTs ? { tsSec: r.capture.firstTs.sec, tsNsec: r.capture.firstTs.nsec } : { tsSec: 0, tsNsec: 0 };
-  const table = new Table({
-    head: ['id', 'client -> server', 'interface', 'start', 'duration', 'transactions', 'TLS', 'anomalies'],
-    style: { head: [], border: [] },
-  });
-  for (const s of r.sessions) {
-    table.push([
+type CaptureFacts = SessionsResult['capture'];
+
+/** A session's line in the table, made as soon as the session is complete (a streamed pass keeps only these). */
+export interface SessionRow {
+  /** Escaped for a terminal; the start column is left out until the capture's first timestamp is known. */
+  cells: string[];
+  start: { tsSec: number; tsNsec: number };
+}
+
+export function sessionRow(s: SmtpSession): SessionRow {
+  return {
+    cells: [
       String(s.id),
       `${endpoint(s.client)} -> ${endpoint(s.server)}`,
       escapeTerminal(s.interfaceName ?? String(s.interfaceIndex)),
-      relativeTimes ? relative(origin, s.start) : isoUs(s.start.tsSec, s.start.tsNsec),
       `${secondsBetween(s.start, s.end).toFixed(3)}s`,
       outcomes(s.transactions),
       s.tls ? 'STARTTLS' : '-',
       escapeTerminal(anomalies(s)),
-    ]);
+    ],
+    start: { tsSec: s.start.tsSec, tsNsec: s.start.tsNsec },
+  };
+}
+
+/** The sessions table: start times are relative to the capture's first packet when its timestamps are relative. */
+export function renderSessionsTable(capture: CaptureFacts, rows: readonly SessionRow[]): string {
+  const relativeTimes = capture.timestampKind === 'relative';
+  const origin = capture.firstTs ? { tsSec: capture.firstTs.sec, tsNsec: capture.firstTs.nsec } : { tsSec: 0, tsNsec: 0 };
+  const table = new Table({
+    head: ['id', 'client -> server', 'interface', 'start', 'duration', 'transactions', 'TLS', 'anomalies'],
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) {
+    const start = relativeTimes ? relative(origin, r.start) : isoUs(r.start.tsSec, r.start.tsNsec);
+    table.push([...r.cells.slice(0, 3), start, ...r.cells.slice(3)]);
   }
-  const head = `${escapeTerminal(r.capture.path)}: ${r.sessions.length} SMTP session(s), ${r.capture.packets} packets`;
-  return r.sessions.length ? `${head}\n${table.toString()}\n` : `${head}\n`;
+  const head = `${escapeTerminal(capture.path)}: ${rows.length} SMTP session(s), ${capture.packets} packets`;
+  return rows.length ? `${head}\n${table.toString()}\n` : `${head}\n`;
+}
+
+export function renderSessionsText(r: SessionsResult): string {
+  return renderSessionsTable(r.capture, r.sessions.map(sessionRow));
 }
 
 /** A transaction as `sessions --format json` shows it: the envelope and outcome first, flat fields for scripts. */
@@ -105,4 +127,21 @@ export function sessionJson(s: SmtpSession): Record<string, unknown> {
 /** The JSON document of `sessions --format json`: `{ "sessions": [...] }`. */
 export function sessionsJson(r: SessionsResult): { sessions: Record<string, unknown>[] } {
   return { sessions: r.sessions.map(sessionJson) };
+}
+
+/**
+ * Writes the same document as safeJson(sessionsJson(r)) plus a newline, a session at a time: add() each session
+ * in order, then end().
+ */
+export function sessionsJsonWriter(write: (text: string) => void): { add(s: SmtpSession): void; end(): void } {
+  let n = 0;
+  return {
+    add(s) {
+      const body = safeJson(sessionJson(s)).replace(/\n/g, '\n    ');
+      write(`${n++ === 0 ? '{\n  "sessions": [\n' : ',\n'}    ${body}`);
+    },
+    end() {
+      write(n === 0 ? '{\n  "sessions": []\n}\n' : '\n  ]\n}\n');
+    },
+  };
 }

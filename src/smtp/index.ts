@@ -12,6 +12,8 @@ export { EICAR } from './mime.js';
 export interface SmtpOptions {
   limits?: Partial<SmtpLimits>;
   onSession: (s: SmtpSession) => void;
+  /** Called once for each connection found not to be SMTP (it will never reach onSession). */
+  onIgnored?: (connectionId: number) => void;
   /**
    * Optional tee of each message's unstuffed bytes (exactly the bytes `bodySha256` covers: up to the first gap),
    * called as they are parsed; `end` is true once (with an empty view) when the message can no longer grow.
@@ -54,6 +56,7 @@ export function createSmtpFactory(opts: SmtpOptions): HandlerFactory & { drain()
           queued--;
         });
     },
+    ignored: opts.onIgnored,
   };
   const factory: HandlerFactory = (info) => new SmtpConnection(info, limits, sink, opts.onMessageData);
   const drain = async (): Promise<void> => {

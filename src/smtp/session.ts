@@ -132,6 +132,8 @@ class Tx implements ByteSink {
 
 export interface SessionSink {
   emit(session: SmtpSession, parses: Promise<void>[]): void;
+  /** The connection turned out not to be SMTP: it will never emit a session. Called at most once per connection. */
+  ignored?(connectionId: number): void;
 }
 
 /** The StreamHandler for one connection. */
@@ -256,8 +258,7 @@ export class SmtpConnection implements StreamHandler {
     this.closed = true;
     if (this.mode === 'detect') this.decide(true);
     if (this.mode !== 'smtp') {
-      this.mode = 'ignored';
-      this.dbuf = null;
+      this.ignore();
       return;
     }
     this.finish(close);
@@ -370,6 +371,7 @@ export class SmtpConnection implements StreamHandler {
   }
 
   private ignore(): void {
+    if (this.mode !== 'ignored') this.out.ignored?.(this.info.id);
     this.mode = 'ignored';
     this.dbuf = null;
     this.dentries = [];
