@@ -150,6 +150,7 @@ async function main(argv: string[]): Promise<number> {
     else wanted.push(argv[i]);
   }
   const stages = wanted.length ? STAGES.filter((s) => wanted.includes(s.name)) : STAGES;
+  const withTriage = wanted.length === 0 || wanted.includes('triage');
   const path = ensureBenchCapture((s) => console.log(s));
   const size = statSync(path).size;
   // Warm the page cache so the first stage does not pay for the disk.
@@ -193,6 +194,13 @@ async function main(argv: string[]): Promise<number> {
   console.log("child's threads (the sha256 worker included); main CPU s = the JavaScript thread alone, so MB/main-CPU-s");
   console.log("is what one free core sustains whatever else runs; peak RSS = the child's maxRSS.");
   console.log(`load average while measuring: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs (other work on the machine slows the wall time).`);
+  if (withTriage) {
+    // Issue 5: triage --jobs 2 against --jobs 1, and peak memory as the number of captures grows.
+    console.log('');
+    const { runTriageBench } = await import('./triage.js');
+    const t = await runTriageBench({ runs });
+    if (t.speedup < 1.6) missed++;
+  }
   return missed ? 1 : 0;
 }
 
