@@ -135,56 +135,31 @@ export function decodeFrame(frame: RawFrame, stats: DecodeStats, into?: TcpPacke
   if (tcp.optionsMalformed) count(stats, 'tcp-options-malformed');
 
   const payload = tcp.payloadEnd > tcp.next ? d.subarray(tcp.next, tcp.payloadEnd) : NO_PAYLOAD;
-  if (into !== undefined) {
-    into.frame = frame.frame;
-    into.tsSec = frame.tsSec;
-    into.tsNsec = frame.tsNsec;
-    into.interfaceIndex = frame.interfaceIndex;
-    into.interfaceName = frame.interfaceName;
-    into.direction = direction;
-    into.vlan = link.vlan;
-    into.linkInterfaceIndex = linkIfIndex;
-    into.ipVersion = ipVersion;
-    into.src = src;
-    into.dst = dst;
-    into.ttl = ttl;
-    into.ipId = ipId;
-    into.srcPort = tcp.srcPort;
-    into.dstPort = tcp.dstPort;
-    into.seq = tcp.seq;
-    into.ack = tcp.ack;
-    into.flags = tcp.flags;
-    into.window = tcp.window;
-    into.options = tcp.options;
-    into.payload = payload;
-    into.payloadMissing = tcp.payloadMissing;
-    return into;
-  }
-  // Same property order for every packet keeps the objects monomorphic for downstream code.
-  return {
-    frame: frame.frame,
-    tsSec: frame.tsSec,
-    tsNsec: frame.tsNsec,
-    interfaceIndex: frame.interfaceIndex,
-    interfaceName: frame.interfaceName,
-    direction,
-    vlan: link.vlan,
-    linkInterfaceIndex: linkIfIndex,
-    ipVersion,
-    src,
-    dst,
-    ttl,
-    ipId,
-    srcPort: tcp.srcPort,
-    dstPort: tcp.dstPort,
-    seq: tcp.seq,
-    ack: tcp.ack,
-    flags: tcp.flags,
-    window: tcp.window,
-    options: tcp.options,
-    payload,
-    payloadMissing: tcp.payloadMissing,
-  };
+  // A new packet starts as scratchPacket() does, so every packet object has the same shape (monomorphic downstream).
+  const out = into ?? scratchPacket();
+  out.frame = frame.frame;
+  out.tsSec = frame.tsSec;
+  out.tsNsec = frame.tsNsec;
+  out.interfaceIndex = frame.interfaceIndex;
+  out.interfaceName = frame.interfaceName;
+  out.direction = direction;
+  out.vlan = link.vlan;
+  out.linkInterfaceIndex = linkIfIndex;
+  out.ipVersion = ipVersion;
+  out.src = src;
+  out.dst = dst;
+  out.ttl = ttl;
+  out.ipId = ipId;
+  out.srcPort = tcp.srcPort;
+  out.dstPort = tcp.dstPort;
+  out.seq = tcp.seq;
+  out.ack = tcp.ack;
+  out.flags = tcp.flags;
+  out.window = tcp.window;
+  out.options = tcp.options;
+  out.payload = payload;
+  out.payloadMissing = tcp.payloadMissing;
+  return out;
 }
 
 /** A packet for decodeFrame to fill in place (`into`), for callers that use each packet only during the call. */
