@@ -24,6 +24,7 @@ const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info:
 /** Pure: the whole analysis document for one pipeline result. */
 export function diagnose(result: Pick<PipelineResult, 'capture' | 'sessions'>, opts: DiagnoseOptions = {}): AnalysisDocument {
   const { capture, sessions } = result;
+  if (capture.sha256 === null) throw new Error('diagnose needs the capture hash: the capture was read with hash: false');
   const topology = buildTopology(sessions, opts.overrides ?? {});
   const evaluated = evaluateRules((prior) => makeContext(capture, sessions, topology, prior));
   const v = decideVerdict(sessions.length, topology, evaluated);

@@ -14,6 +14,8 @@ import { InputError, type CaptureError, type CaptureSummary, type RawFrame } fro
 export interface ReadOptions {
   /** Stop (with a CaptureError) once a gzip stream has inflated to more than this; default 64 GiB. */
   maxDecompressedBytes?: number;
+  /** Compute the file's SHA-256 (summary.sha256); default true. `sessions` shows no hash and turns it off. */
+  hash?: boolean;
 }
 
 export type SniffKind = 'pcap' | 'pcapng' | 'gzip' | 'sniffer-text' | 'unknown';
@@ -358,9 +360,12 @@ async function readFrom(
 interface Hasher {
   /** Called with every chunk of the file as stored, in order; may make the reader wait (worker backlog). */
   update(chunk: Uint8Array): void | Promise<void>;
-  digest(): Promise<string>;
+  digest(): Promise<string | null>;
   close?(): Promise<void>;
 }
+
+/** No hash wanted: summary.sha256 is null. */
+const NO_HASH: Hasher = { update: () => undefined, digest: async () => null };
 
 function inlineHasher(): Hasher {
   const h = createHash('sha256');
@@ -481,7 +486,7 @@ export async function readCapture(path: string, onFrame: (f: RawFrame) => void, 
   try {
     fh = await open(path, 'r');
     const size = (await fh.stat()).size;
-    hasher = size >= PARALLEL_HASH_MIN ? new WorkerHasher() : inlineHasher();
+    hasher = opts.hash === false ? NO_HASH : size >= PARALLEL_HASH_MIN ? new WorkerHasher() : inlineHasher();
     return await readFrom(fileChunks(fh, size), path, onFrame, opts, () => undefined, hasher);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -508,5 +513,5 @@ export async function readCaptureStream(
     const s = stream as { destroy?: () => void };
     if (typeof s.destroy === 'function') s.destroy();
   };
-  return readFrom(stream as AsyncIterable<Uint8Array>, name, onFrame, opts, destroy, inlineHasher());
+  return readFrom(stream as AsyncIterable<Uint8Array>, name, onFrame, opts, destroy, opts.hash === false ? NO_HASH : inlineHasher());
 }

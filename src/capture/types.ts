@@ -69,7 +69,8 @@ export interface CaptureSummary {
   capturedBytes: number;
   firstTs?: { sec: number; nsec: number };
   lastTs?: { sec: number; nsec: number };
-  sha256: string;
+  /** SHA-256 of the file as stored; null when the reader was asked not to hash (ReadOptions.hash). */
+  sha256: string | null;
   error: CaptureError | null;
   /** Counters of things passed over: unknown blocks, truncated-ip lines, non-packet text, ... */
   skipped: Record<string, number>;

@@ -40,7 +40,9 @@ export async function analyzeWithSessions(source: CaptureSource, opts: AnalyzeCo
   const cfgPath = opts.fortigateConfig;
   const backup = cfgPath ? await readBackup(cfgPath) : null;
   const version = backup && cfgPath ? configFromText(backup, cfgPath).version : undefined;
-  const result = await runPipeline(source, opts.pipeline ?? {});
+  // The document names the capture by its hash: never read without it here.
+  const pipeline = opts.pipeline ?? {};
+  const result = await runPipeline(source, { ...pipeline, read: { ...pipeline.read, hash: true } });
   const doc = diagnose(result, { overrides, fortios: opts.fortios ?? version, profile: opts.profile });
   if (!backup || !cfgPath) return { document: doc, sessions: result.sessions };
   // Now that the capture names the mail server, pick the policies that reach it.

@@ -22,6 +22,8 @@ export async function sessionsStream(source: CaptureSource, opts: SessionsOption
   let count = 0;
   const r = await runPipeline(source, {
     ...opts,
+    // Nothing in the sessions output shows the file's hash: skip it (a thread and ~0.7 CPU s per GiB).
+    read: { ...opts.read, hash: false },
     onSession: (s) => {
       count++;
       each(s);
