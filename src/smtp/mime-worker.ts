@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { parseMessage } from './mime.js';
+import { parseMessage, type MimeResult } from './mime.js';
 
 interface Job {
   id: number;
@@ -17,19 +17,26 @@ interface Job {
 let scratch = new Uint8Array(0);
 let queue: Promise<void> = Promise.resolve();
 
-parentPort!.on('message', (m: Job) => {
+async function run(m: Job): Promise<{ id: number; result: MimeResult & { sha256?: string }; chunks: ArrayBuffer[] }> {
+  if (scratch.length < m.length) scratch = new Uint8Array(Math.max(m.length, scratch.length * 2, 256 * 1024));
+  let o = 0;
+  for (const c of m.chunks) {
+    const n = Math.min(c.byteLength, m.length - o);
+    scratch.set(new Uint8Array(c, 0, n), o);
+    o += n;
+  }
+  // parseMessage never rejects and keeps no reference to its input once it has resolved.
+  const raw = scratch.subarray(0, m.length);
+  const sha256 = m.hash ? createHash('sha256').update(raw).digest('hex') : undefined;
+  const result = await parseMessage(raw, m.truncated);
+  return { id: m.id, result: sha256 === undefined ? result : { ...result, sha256 }, chunks: m.chunks };
+}
+
+// A batch of jobs (see flush() in mime-pool.ts) is answered with one message.
+parentPort!.on('message', (m: { jobs: Job[] }) => {
   queue = queue.then(async () => {
-    if (scratch.length < m.length) scratch = new Uint8Array(Math.max(m.length, scratch.length * 2, 256 * 1024));
-    let o = 0;
-    for (const c of m.chunks) {
-      const n = Math.min(c.byteLength, m.length - o);
-      scratch.set(new Uint8Array(c, 0, n), o);
-      o += n;
-    }
-    // parseMessage never rejects and keeps no reference to its input once it has resolved.
-    const raw = scratch.subarray(0, m.length);
-    const sha256 = m.hash ? createHash('sha256').update(raw).digest('hex') : undefined;
-    const result = await parseMessage(raw, m.truncated);
-    parentPort!.postMessage({ id: m.id, result: sha256 === undefined ? result : { ...result, sha256 }, chunks: m.chunks }, m.chunks);
+    const results = [];
+    for (const j of m.jobs) results.push(await run(j));
+    parentPort!.postMessage({ results }, results.flatMap((r) => r.chunks));
   });
 });
