@@ -319,38 +319,53 @@ export const MAX_BODY_POINTS = 512;
  * stride doubles (keeping every other point) when full; the first and the latest point are always exact.
  */
 export class PointSeries {
-  private readonly kept: SmtpBodyPoint[] = [];
+  /** Kept points, four numbers each (frame, tsSec, tsNsec, bytes); grown by doubling up to MAX_BODY_POINTS. */
+  private a = new Float64Array(4 * 16);
+  /** Number of kept points. */
+  private n = 0;
   private stride = 1;
   private count = 0;
-  // The latest point as plain fields: most frames are not kept, so no object is built for them.
+  // The latest point as plain fields: most frames are not kept.
   private hasTail = false;
   private tailFrame = 0;
   private tailSec = 0;
   private tailNsec = 0;
   private tailBytes = 0;
-  /** The kept object of the latest point, when it was kept (it is then the last of `kept`). */
-  private tailKept: SmtpBodyPoint | null = null;
+  /** The latest point is the last kept one. */
+  private tailKept = false;
 
   mark(ref: SegmentRef, bytes: number): void {
     if (this.hasTail) {
       if (this.tailFrame === ref.frame) {
         this.tailBytes = bytes;
-        if (this.tailKept) this.tailKept.bytes = bytes;
+        if (this.tailKept) this.a[this.n * 4 - 1] = bytes;
         return;
       }
       if (this.tailBytes === bytes) return;
     }
-    let keptP: SmtpBodyPoint | null = null;
+    let kept = false;
     if (this.count % this.stride === 0) {
-      if (this.kept.length >= MAX_BODY_POINTS - 1) {
+      const a = this.a;
+      if (this.n >= MAX_BODY_POINTS - 1) {
+        // Full: keep every other point and double the stride.
         let w = 0;
-        for (let r = 0; r < this.kept.length; r += 2) this.kept[w++] = this.kept[r];
-        this.kept.length = w;
+        for (let r = 0; r < this.n; r += 2, w++) a.copyWithin(w * 4, r * 4, r * 4 + 4);
+        this.n = w;
         this.stride *= 2;
       }
       if (this.count % this.stride === 0) {
-        keptP = { frame: ref.frame, tsSec: ref.tsSec, tsNsec: ref.tsNsec, bytes };
-        this.kept.push(keptP);
+        if ((this.n + 1) * 4 > a.length) {
+          const grown = new Float64Array(Math.min(a.length * 2, MAX_BODY_POINTS * 4));
+          grown.set(a);
+          this.a = grown;
+        }
+        const o = this.n * 4;
+        this.a[o] = ref.frame;
+        this.a[o + 1] = ref.tsSec;
+        this.a[o + 2] = ref.tsNsec;
+        this.a[o + 3] = bytes;
+        this.n++;
+        kept = true;
       }
     }
     this.count++;
@@ -359,7 +374,7 @@ export class PointSeries {
     this.tailSec = ref.tsSec;
     this.tailNsec = ref.tsNsec;
     this.tailBytes = bytes;
-    this.tailKept = keptP;
+    this.tailKept = kept;
   }
 
   points(): SmtpBodyPoint[] {
@@ -368,22 +383,17 @@ export class PointSeries {
 
   /** The points in a compact form, for transactions that are kept until the end of the capture. */
   packed(): PackedPoints {
-    const n = this.kept.length + (this.hasTail && this.tailKept === null ? 1 : 0);
-    const a = new Float64Array(n * 4);
-    let o = 0;
-    for (const p of this.kept) {
-      a[o++] = p.frame;
-      a[o++] = p.tsSec;
-      a[o++] = p.tsNsec;
-      a[o++] = p.bytes;
+    const extra = this.hasTail && !this.tailKept ? 1 : 0;
+    const out = new Float64Array((this.n + extra) * 4);
+    out.set(this.a.subarray(0, this.n * 4));
+    if (extra) {
+      const o = this.n * 4;
+      out[o] = this.tailFrame;
+      out[o + 1] = this.tailSec;
+      out[o + 2] = this.tailNsec;
+      out[o + 3] = this.tailBytes;
     }
-    if (o < a.length) {
-      a[o++] = this.tailFrame;
-      a[o++] = this.tailSec;
-      a[o++] = this.tailNsec;
-      a[o++] = this.tailBytes;
-    }
-    return new PackedPoints(a);
+    return new PackedPoints(out);
   }
 }
 
