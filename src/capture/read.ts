@@ -1,6 +1,7 @@
 // Capture entry point: sniffs the format from content, streams the file (through gunzip if needed) into a push parser.
 
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -484,6 +485,11 @@ export async function readCapture(path: string, onFrame: (f: RawFrame) => void, 
   let fh: FileHandle | null = null;
   let hasher: Hasher | null = null;
   try {
+    const small = readSmallFile(path);
+    if (small !== null) {
+      hasher = opts.hash === false ? NO_HASH : inlineHasher();
+      return await readFrom(single(small), path, onFrame, opts, () => undefined, hasher);
+    }
     fh = await open(path, 'r');
     const size = (await fh.stat()).size;
     hasher = opts.hash === false ? NO_HASH : size >= PARALLEL_HASH_MIN ? new WorkerHasher() : inlineHasher();
@@ -500,6 +506,40 @@ export async function readCapture(path: string, onFrame: (f: RawFrame) => void, 
     await hasher?.close?.();
     await fh?.close();
   }
+}
+
+/** Files up to this size are read whole, synchronously (see readSmallFile). */
+const SMALL_FILE = 4 * 1024 * 1024;
+
+/**
+ * A regular file of at most SMALL_FILE bytes, read in one go with synchronous calls; null for anything else. Each
+ * asynchronous file operation is a round trip through libuv's thread pool, and on this kind of VM a thread wake-up
+ * costs 60-200 µs: for the small captures of a triage batch (open, stat, two reads, close) that was a fifth of
+ * the time per capture. Reading a few MiB blocks the thread for about a millisecond, and each triage worker has its
+ * own thread.
+ */
+function readSmallFile(path: string): Uint8Array | null {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > SMALL_FILE) return null;
+    // One byte more than the size, so a file that grew since fstat is noticed: it is then read the usual way.
+    const buf = new Uint8Array(st.size + 1);
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+      if (n === buf.length) return null;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function* single(b: Uint8Array): AsyncGenerator<Uint8Array> {
+  if (b.length > 0) yield b;
 }
 
 /** Same from a byte stream (zip entries in triage); `name` is used in messages and as the summary's path. */
