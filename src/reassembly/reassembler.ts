@@ -689,6 +689,8 @@ export class Reassembler {
   /** Deliver every buffered segment that is now in order. */
   private drain(c: Conn, half: Half, dir: Direction): void {
     const buf = half.buf;
+    // In-order traffic buffers nothing: leave at once (even `buf.length = 0` costs, once per segment).
+    if (buf.length === 0) return;
     let k = 0;
     while (k < buf.length && buf[k].off <= half.next) {
       const s = buf[k++];
@@ -891,7 +893,9 @@ export class Reassembler {
         continue;
       }
       const stop = buf.length > 0 && buf[0].off < end ? buf[0].off : end;
-      this.emit(c, half, dir, bytes !== null ? bytes.subarray(cur - off, stop - off) : null, stop - cur, missing, ref);
+      // The usual case, a whole segment in order, passes its payload view on as it is (no new view).
+      const part = bytes === null ? null : cur === off && stop - off === bytes.length ? bytes : bytes.subarray(cur - off, stop - off);
+      this.emit(c, half, dir, part, stop - cur, missing, ref);
     }
     this.drain(c, half, dir);
   }

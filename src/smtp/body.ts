@@ -9,6 +9,7 @@ const CR = 13;
 const DOT = 46;
 const CR_BYTE = new Uint8Array([CR]);
 const NL_DOT = Buffer.from('\n.', 'latin1');
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, byteOffset: number) => number;
 
 export interface ByteSink {
   write(bytes: Uint8Array, start: number, end: number): void;
@@ -51,12 +52,11 @@ export class DotDecoder {
     let i = from;
     let run = from;
     let state = this.state;
-    let buf: Buffer | undefined;
     while (i < end) {
       if (state === MID) {
         // Only line starts with a dot matter: jump from one "\n." to the next.
-        buf ??= Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-        const j = buf.indexOf(NL_DOT, i);
+        // Buffer's native search on the view itself (no Buffer object made per call).
+        const j = indexOf.call(b, NL_DOT, i);
         if (j < 0) {
           if (b[end - 1] === LF) state = BOL;
           i = end;
