@@ -63,10 +63,12 @@ export async function runPipeline(source: CaptureSource, opts: PipelineOptions =
     tcpPackets++;
     reassembler?.push(p);
   };
+  // Nothing here keeps a frame object past onFrame (the packet copies what it needs): one object for all frames.
+  const read = { ...opts.read, reuseFrame: true };
   const capture =
     typeof source === 'string'
-      ? await readCapture(source, onFrame, opts.read)
-      : await readCaptureStream(source.stream, source.name, onFrame, opts.read);
+      ? await readCapture(source, onFrame, read)
+      : await readCaptureStream(source.stream, source.name, onFrame, read);
   reassembler?.finish();
   if (smtp) await smtp.drain();
   order?.flush();

@@ -17,6 +17,11 @@ export interface ReadOptions {
   maxDecompressedBytes?: number;
   /** Compute the file's SHA-256 (summary.sha256); default true. `sessions` shows no hash and turns it off. */
   hash?: boolean;
+  /**
+   * Hand every frame in the same RawFrame object, its fields rewritten (no allocation per frame): for callers that
+   * keep nothing of the object past the call, like the pipeline. `data` is still a view of its own. Default false.
+   */
+  reuseFrame?: boolean;
 }
 
 export type SniffKind = 'pcap' | 'pcapng' | 'gzip' | 'sniffer-text' | 'unknown';
@@ -126,8 +131,9 @@ class Decoded {
     private readonly name: string,
     private readonly gzip: boolean,
     onFrame: (f: RawFrame) => void,
+    reuseFrame = false,
   ) {
-    this.sink = new FrameSink(onFrame);
+    this.sink = new FrameSink(onFrame, reuseFrame);
   }
 
   get error(): CaptureError | null {
@@ -225,7 +231,7 @@ async function readFrom(
 
   const setupDecoder = (isGzip: boolean): void => {
     gzip = isGzip;
-    decoded = new Decoded(name, isGzip, onFrame);
+    decoded = new Decoded(name, isGzip, onFrame, opts.reuseFrame === true);
     if (!isGzip) return;
     const d = decoded;
     const z = createGunzip({ chunkSize: GUNZIP_CHUNK });

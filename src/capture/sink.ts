@@ -19,7 +19,17 @@ export class FrameSink {
   readonly linkTypes: number[] = [];
   readonly skipped: Record<string, number> = {};
 
-  constructor(private readonly onFrame: (f: RawFrame) => void) {}
+  /** The one frame object handed out when frames are reused (ReadOptions.reuseFrame). */
+  private readonly scratch: RawFrame | null;
+
+  constructor(
+    private readonly onFrame: (f: RawFrame) => void,
+    reuseFrame = false,
+  ) {
+    this.scratch = reuseFrame
+      ? { frame: 0, tsSec: 0, tsNsec: 0, linkType: 0, interfaceIndex: 0, interfaceName: undefined, direction: undefined, capLen: 0, origLen: 0, data: new Uint8Array(0), offset: 0 }
+      : null;
+  }
 
   /** Registers an interface and returns its file-wide index. */
   addInterface(iface: Omit<CaptureInterface, 'index'>): number {
@@ -72,6 +82,22 @@ export class FrameSink {
         this.lastSec = tsSec;
         this.lastNsec = tsNsec;
       }
+    }
+    const r = this.scratch;
+    if (r !== null) {
+      r.frame = n;
+      r.tsSec = tsSec;
+      r.tsNsec = tsNsec;
+      r.linkType = linkType;
+      r.interfaceIndex = interfaceIndex;
+      r.interfaceName = interfaceName;
+      r.direction = direction;
+      r.capLen = capLen;
+      r.origLen = origLen;
+      r.data = data;
+      r.offset = offset;
+      this.onFrame(r);
+      return;
     }
     const f: RawFrame = {
       frame: n,

@@ -27,3 +27,18 @@ describe('ReadOptions.hash', () => {
     });
   }
 });
+
+describe('ReadOptions.reuseFrame', () => {
+  for (const name of readdirSync(SCENARIOS).filter((f) => !f.endsWith('.json')).slice(0, 6)) {
+    it(`hands one object whose fields equal the frames of a normal read (${name})`, async () => {
+      const path = join(SCENARIOS, name);
+      const plain: unknown[] = [];
+      const reused: unknown[] = [];
+      const objects = new Set<unknown>();
+      await readCapture(path, (f) => plain.push({ ...f, data: Buffer.from(f.data) }));
+      await readCapture(path, (f) => (objects.add(f), reused.push({ ...f, data: Buffer.from(f.data) })), { reuseFrame: true });
+      assert.equal(objects.size, 1);
+      assert.deepEqual(reused, plain);
+    });
+  }
+});
