@@ -3,15 +3,16 @@
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
-type Msg = { sab: SharedArrayBuffer } | { slot: number; offset: number; len: number } | { final: true };
+type Msg = { sab: SharedArrayBuffer } | { jobs: Array<{ slot: number; offset: number; len: number }> } | { final: true };
 
 let sab: SharedArrayBuffer | null = null;
 const hash = createHash('sha256');
 
 parentPort!.on('message', (m: Msg) => {
   if ('sab' in m) sab = m.sab;
-  else if ('slot' in m) {
-    hash.update(new Uint8Array(sab!, m.offset, m.len));
-    parentPort!.postMessage({ done: m.slot });
+  else if ('jobs' in m) {
+    // Slots arrive in file order; one answer frees them all.
+    for (const j of m.jobs) hash.update(new Uint8Array(sab!, j.offset, j.len));
+    parentPort!.postMessage({ done: m.jobs.map((j) => j.slot) });
   } else parentPort!.postMessage({ digest: hash.digest('hex') });
 });
