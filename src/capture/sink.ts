@@ -26,9 +26,7 @@ export class FrameSink {
     private readonly onFrame: (f: RawFrame) => void,
     reuseFrame = false,
   ) {
-    this.scratch = reuseFrame
-      ? { frame: 0, tsSec: 0, tsNsec: 0, linkType: 0, interfaceIndex: 0, interfaceName: undefined, direction: undefined, capLen: 0, origLen: 0, data: new Uint8Array(0), offset: 0 }
-      : null;
+    this.scratch = reuseFrame ? blankFrame() : null;
   }
 
   /** Registers an interface and returns its file-wide index. */
@@ -83,38 +81,28 @@ export class FrameSink {
         this.lastNsec = tsNsec;
       }
     }
-    const r = this.scratch;
-    if (r !== null) {
-      r.frame = n;
-      r.tsSec = tsSec;
-      r.tsNsec = tsNsec;
-      r.linkType = linkType;
-      r.interfaceIndex = interfaceIndex;
-      r.interfaceName = interfaceName;
-      r.direction = direction;
-      r.capLen = capLen;
-      r.origLen = origLen;
-      r.data = data;
-      r.offset = offset;
-      this.onFrame(r);
-      return;
-    }
-    const f: RawFrame = {
-      frame: n,
-      tsSec,
-      tsNsec,
-      linkType,
-      interfaceIndex,
-      interfaceName,
-      direction,
-      capLen,
-      origLen,
-      data,
-      offset,
-    };
+    // A fresh object for each frame unless frames are reused; the same shape either way.
+    const f = this.scratch ?? blankFrame();
+    f.frame = n;
+    f.tsSec = tsSec;
+    f.tsNsec = tsNsec;
+    f.linkType = linkType;
+    f.interfaceIndex = interfaceIndex;
+    f.interfaceName = interfaceName;
+    f.direction = direction;
+    f.capLen = capLen;
+    f.origLen = origLen;
+    f.data = data;
+    f.offset = offset;
     this.onFrame(f);
   }
 }
+
+function blankFrame(): RawFrame {
+  return { frame: 0, tsSec: 0, tsNsec: 0, linkType: 0, interfaceIndex: 0, interfaceName: undefined, direction: undefined, capLen: 0, origLen: 0, data: EMPTY, offset: 0 };
+}
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Push parser base for binary record formats. Subclasses implement `parse(buf, start, end)`, which consumes
