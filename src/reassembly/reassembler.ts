@@ -64,6 +64,10 @@ class Half {
   finRef: SegmentRef | null = null;
   ended = false;
   seen = false;
+  /** The ACK number of the latest packet in this direction that had one (`ackSeen`): acks move with the peer's
+   *  data, so a packet whose ACK is far from it belongs to another connection even before the peer is seen. */
+  ackSeen = false;
+  lastAck = 0;
   /**
    * The last HIST_CHUNKS delivered chunks, for inconsistent-overlap checks: offset, length and HIST_SAMPLES bytes
    * sampled evenly from first to last. Sampling instead of copying keeps the hot path free of memcpy (frame data
@@ -397,6 +401,14 @@ export class Reassembler {
         if (d2 > SEQ_WINDOW) continue;
         score += d2;
         compared = true;
+      } else if (hasAck && half.ackSeen) {
+        // The peer is not seen yet (a capture that starts mid-connection): compare with this direction's last ACK.
+        // Two legs of a transparent proxy share the tuple and may have nearby sequence numbers in one direction,
+        // but the far ends' ISNs, which their ACKs follow, differ.
+        const d3 = seqDistance(p.ack, half.lastAck);
+        if (d3 > SEQ_WINDOW) continue;
+        score += d3;
+        compared = true;
       }
       if (!compared) score = SEQ_WINDOW;
       if (c.closed) score += 1; // prefer a live connection on ties
@@ -548,6 +560,10 @@ export class Reassembler {
     const half = c2s ? c.c2s : c.s2c;
     const peer = c2s ? c.s2c : c.c2s;
     const flags = p.flags;
+    if ((flags & TCP_ACK) !== 0) {
+      half.ackSeen = true;
+      half.lastAck = p.ack;
+    }
     const info = c.info;
     if (!half.seen) {
       half.seen = true;

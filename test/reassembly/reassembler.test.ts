@@ -384,6 +384,24 @@ describe('Reassembler: epochs, proxy legs and duplicates', () => {
     assert.equal(t.h(1).text('s2c'), 'B0B1B2B3');
   });
 
+  it('keeps two legs apart without SYNs when their client sequence numbers are close (by the ACKs, before any reply)', () => {
+    // A transparent proxy's legs seen mid-connection (random scenario 500395): client ISNs 4.5 M apart, well within
+    // the sequence window, but each leg's ACKs follow its own far end. The first packets come before either far
+    // end has sent anything, so only the ACK of the same direction can tell the legs apart.
+    const a = new Conv({}, 837_294_274, 1_479_835_913);
+    const b = new Conv({}, 832_806_304, 2_500_835_522);
+    const t = new Harness();
+    t.push(a.c('EHLO a\r\n'), b.c('EHLO a\r\n'), b.s('250 b\r\n'), a.s('250 a\r\n'));
+    for (let i = 0; i < 3; i++) t.push(a.c(`a${i}`), b.c(`a${i}`), b.s(''), a.s(''));
+    t.finish();
+    assert.equal(t.handlers.length, 2);
+    assert.equal(t.h(0).text('c2s'), 'EHLO a\r\na0a1a2');
+    assert.equal(t.h(1).text('c2s'), 'EHLO a\r\na0a1a2');
+    assert.equal(t.h(0).text('s2c'), '250 a\r\n');
+    assert.equal(t.h(1).text('s2c'), '250 b\r\n');
+    assert.equal(t.r.totals.retransmissions, 0);
+  });
+
   it('counts a routed packet seen on two interfaces once', () => {
     const v = new Conv({ iface: 0, ifName: 'port1', ipId: 1 });
     const t = new Harness();
