@@ -87,11 +87,9 @@ export class PcapParser extends RecordParser {
     const sink = this.sink;
     const maxCap = this.maxCap;
     const base = this.base - start;
-    // DataView reads compile to single loads; frames are plain Uint8Array views on the chunk's buffer.
+    // DataView reads compile to single loads; frames are views on the chunk (or, reused, placed in it: no view).
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const le = this.byteOrder === 'little';
-    const ab = b.buffer;
-    const bo = b.byteOffset;
     for (;;) {
       if (end - p < hl) {
         this.need = hl;
@@ -126,7 +124,7 @@ export class PcapParser extends RecordParser {
         }
         nsec = frac * 1000;
       }
-      sink.emit(sec, nsec, this.linkType, this.ifIndex, capLen, dv.getUint32(p + 12, le), new Uint8Array(ab, bo + p + hl, capLen), base + p);
+      sink.emit(sec, nsec, this.linkType, this.ifIndex, capLen, dv.getUint32(p + 12, le), sink.frameData(b, p + hl, capLen), base + p);
       p += total;
     }
     const used = p - start;

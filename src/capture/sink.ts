@@ -20,13 +20,13 @@ export class FrameSink {
   readonly skipped: Record<string, number> = {};
 
   /** The one frame object handed out when frames are reused (ReadOptions.reuseFrame). */
-  private readonly scratch: RawFrame | null;
+  private readonly scratch: ReusedFrame | null;
 
   constructor(
     private readonly onFrame: (f: RawFrame) => void,
     reuseFrame = false,
   ) {
-    this.scratch = reuseFrame ? blankFrame() : null;
+    this.scratch = reuseFrame ? new ReusedFrame() : null;
   }
 
   /** Registers an interface and returns its file-wide index. */
@@ -50,6 +50,18 @@ export class FrameSink {
     this.skipped[what] = (this.skipped[what] ?? 0) + n;
   }
 
+  /**
+   * The `data` argument for emit() of a frame that lies in `buf` at `start` (`len` bytes): a view, or, with reused
+   * frames, null after placing the frame so that no view is made unless someone reads `data` (the decoder reads the
+   * buffer directly).
+   */
+  frameData(buf: Uint8Array, start: number, len: number): Uint8Array | null {
+    if (this.scratch === null) return buf.subarray(start, start + len);
+    this.scratch.place(buf, start);
+    return null;
+  }
+
+  /** `data` null: the frame was placed by frameData() (reused frames only). */
   emit(
     tsSec: number,
     tsNsec: number,
@@ -57,7 +69,7 @@ export class FrameSink {
     interfaceIndex: number,
     capLen: number,
     origLen: number,
-    data: Uint8Array,
+    data: Uint8Array | null,
     offset: number,
     interfaceName?: string,
     direction?: 'in' | 'out',
@@ -82,7 +94,8 @@ export class FrameSink {
       }
     }
     // A fresh object for each frame unless frames are reused; the same shape either way.
-    const f = this.scratch ?? blankFrame();
+    const f: RawFrame = this.scratch ?? blankFrame();
+    if (data !== null) f.data = data;
     f.frame = n;
     f.tsSec = tsSec;
     f.tsNsec = tsNsec;
@@ -92,9 +105,44 @@ export class FrameSink {
     f.direction = direction;
     f.capLen = capLen;
     f.origLen = origLen;
-    f.data = data;
     f.offset = offset;
     this.onFrame(f);
+  }
+}
+
+/**
+ * The frame object of ReadOptions.reuseFrame. A frame placed by frameData() has its bytes at buf[start..start+capLen)
+ * and gets its `data` view only when something reads it; one given a view (emit) has buf === data and start 0.
+ */
+export class ReusedFrame implements RawFrame {
+  frame = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  linkType = 0;
+  interfaceIndex = 0;
+  interfaceName: string | undefined = undefined;
+  direction: 'in' | 'out' | undefined = undefined;
+  capLen = 0;
+  origLen = 0;
+  offset = 0;
+  buf: Uint8Array = EMPTY;
+  start = 0;
+  private view: Uint8Array | null = EMPTY;
+
+  place(buf: Uint8Array, start: number): void {
+    this.buf = buf;
+    this.start = start;
+    this.view = null;
+  }
+
+  get data(): Uint8Array {
+    return (this.view ??= this.buf.subarray(this.start, this.start + this.capLen));
+  }
+
+  set data(v: Uint8Array) {
+    this.view = v;
+    this.buf = v;
+    this.start = 0;
   }
 }
 

@@ -1,5 +1,6 @@
 // Decode stage entry: one RawFrame down through link, IP and TCP layers to a TcpPacket, or a counted reason.
 
+import { ReusedFrame } from '../capture/sink.js';
 import type { RawFrame } from '../capture/types.js';
 import { ipv4Text, ipv6Text } from './address.js';
 import { decodeEthernet, type EthernetOut } from './ethernet.js';
@@ -60,8 +61,19 @@ function ipProtoReason(proto: number): string {
  * returned instead of a new one: the caller must not keep it past its next call.
  */
 export function decodeFrame(frame: RawFrame, stats: DecodeStats, into?: TcpPacket): TcpPacket | null {
-  const d = frame.data;
-  const end = d.length < frame.capLen ? d.length : frame.capLen;
+  // A reused frame is read where it lies in the reader's buffer (no view per frame); offsets below are absolute.
+  let d: Uint8Array;
+  let base: number;
+  let end: number;
+  if (frame instanceof ReusedFrame) {
+    d = frame.buf;
+    base = frame.start;
+    end = base + (frame.capLen < d.length - base ? frame.capLen : d.length - base);
+  } else {
+    d = frame.data;
+    base = 0;
+    end = d.length < frame.capLen ? d.length : frame.capLen;
+  }
   const lt = frame.linkType;
   let reason: string | null;
   let direction = frame.direction;
@@ -69,14 +81,14 @@ export function decodeFrame(frame: RawFrame, stats: DecodeStats, into?: TcpPacke
   link.vlan = undefined;
   switch (lt) {
     case 1:
-      reason = decodeEthernet(d, 0, end, link);
+      reason = decodeEthernet(d, base, end, link);
       break;
     case 113:
-      reason = decodeSll(d, 0, end, link);
+      reason = decodeSll(d, base, end, link);
       if (reason === null && direction === undefined) direction = sllDirection(link.packetType);
       break;
     case 276:
-      reason = decodeSll2(d, 0, end, link);
+      reason = decodeSll2(d, base, end, link);
       if (reason === null) {
         if (direction === undefined) direction = sllDirection(link.packetType);
         linkIfIndex = link.ifIndex;
@@ -84,14 +96,14 @@ export function decodeFrame(frame: RawFrame, stats: DecodeStats, into?: TcpPacke
       break;
     case 0:
     case 108:
-      reason = decodeNull(d, 0, end, link);
+      reason = decodeNull(d, base, end, link);
       break;
     case 12:
     case 14:
     case 101:
     case 228:
     case 229:
-      reason = decodeRawIp(d, 0, end, lt, link);
+      reason = decodeRawIp(d, base, end, lt, link);
       break;
     default:
       return count(stats, 'unknown-link-type');

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readCapture, readCaptureStream } from '../../src/capture/read.js';
+import type { RawFrame } from '../../src/capture/types.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../../fixtures/scenarios/', import.meta.url));
 
@@ -35,8 +36,13 @@ describe('ReadOptions.reuseFrame', () => {
       const plain: unknown[] = [];
       const reused: unknown[] = [];
       const objects = new Set<unknown>();
-      await readCapture(path, (f) => plain.push({ ...f, data: Buffer.from(f.data) }));
-      await readCapture(path, (f) => (objects.add(f), reused.push({ ...f, data: Buffer.from(f.data) })), { reuseFrame: true });
+      const fields = (f: RawFrame) => ({
+        frame: f.frame, tsSec: f.tsSec, tsNsec: f.tsNsec, linkType: f.linkType, interfaceIndex: f.interfaceIndex,
+        interfaceName: f.interfaceName, direction: f.direction, capLen: f.capLen, origLen: f.origLen, offset: f.offset,
+        data: Buffer.from(f.data),
+      });
+      await readCapture(path, (f) => plain.push(fields(f)));
+      await readCapture(path, (f) => (objects.add(f), reused.push(fields(f))), { reuseFrame: true });
       assert.equal(objects.size, 1);
       assert.deepEqual(reused, plain);
     });
