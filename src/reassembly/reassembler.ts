@@ -11,6 +11,7 @@ import {
   type HandlerFactory,
   type ReassemblyLimits,
   type SegmentRef,
+  type StreamChunk,
   type StreamHandler,
 } from './types.js';
 
@@ -217,6 +218,8 @@ export class Reassembler {
   private trackedCount = 0;
   private evicted = 0;
   private finished = false;
+  /** The chunk handed to onData, refilled for every call (see StreamChunk). */
+  private readonly chunk: StreamChunk = { dir: 'c2s', offset: 0, bytes: new Uint8Array(0), ref: NO_REF };
 
   constructor(
     private readonly factory: HandlerFactory,
@@ -753,7 +756,12 @@ export class Reassembler {
       const step = (len - 1) / (HIST_SAMPLES - 1);
       for (let k = 0, b = i * HIST_SAMPLES; k < HIST_SAMPLES; k++) samples[b + k] = bytes[Math.round(k * step)];
     }
-    c.handler.onData({ dir, offset: off, bytes, ref });
+    const k = this.chunk;
+    k.dir = dir;
+    k.offset = off;
+    k.bytes = bytes;
+    k.ref = ref;
+    c.handler.onData(k);
   }
 
   private gap(c: Conn, half: Half, dir: Direction, len: number, ref: SegmentRef): void {

@@ -51,8 +51,8 @@ export interface ConnectionInfo {
 /**
  * One in-order run of bytes in a direction, from exactly one segment (never merged across frames).
  * `bytes` is a view (into the capture reader's buffer or the reassembler's out-of-order buffer) that is
- * valid during the onData call only: a handler that keeps bytes must copy them. The chunk object itself
- * and its `ref` may be kept.
+ * valid during the onData call only: a handler that keeps bytes must copy them. The chunk object is refilled
+ * for the next call: keep its `ref` (and copies of its numbers), never the object.
  */
 export interface StreamChunk {
   dir: Direction;
