@@ -138,7 +138,7 @@ export interface SinkResult {
   prefixSha256: string;
   /** The retained bytes joined (built on first use; prefer `parts` + `retainedBytes`, then releaseChunks). */
   readonly retained: Uint8Array;
-  /** The retained bytes as pooled 64 KiB chunks (each a view from offset 0 of its own ArrayBuffer). */
+  /** The retained bytes as pooled chunks of CHUNK_BYTES (each a view from offset 0 of its own ArrayBuffer). */
   parts: Buffer[];
   retainedBytes: number;
   truncated: boolean;
@@ -147,7 +147,11 @@ export interface SinkResult {
 }
 
 const PREFIX_BYTES = 4096;
-export const CHUNK_BYTES = 64 * 1024;
+/**
+ * 32 KiB: at the peak every in-progress message holds a partly filled chunk, so smaller chunks mean less fresh memory
+ * (page faults, ~1.5 ms per MiB here); measured 2-3% faster than 64 KiB on the benchmark, same peak RSS.
+ */
+export const CHUNK_BYTES = 32 * 1024;
 /** Idle chunks kept for reuse (fresh memory costs page faults: ~1.5 ms per MiB here, more than copying into it). */
 const POOL_MAX = 512;
 const pool: Buffer[] = [];
@@ -174,7 +178,7 @@ export function joinChunks(chunks: readonly Uint8Array[], length: number): Uint8
 
 /**
  * Hashes the unstuffed message (whole and first 4096 bytes) and keeps its first `maxBytes` for MIME parsing.
- * Bytes are copied once into 64 KiB chunks (uninitialised memory, never grown). While every byte is retained the
+ * Bytes are copied once into pooled chunks (uninitialised memory, never grown). While every byte is retained the
  * whole-message hash is deferred (finish() leaves it to the reader of the retained bytes); once the message
  * outgrows the limit, the retained chunks are hashed and the rest is hashed as it comes, a full chunk per update
  * (small updates cost about three times more per byte), with one chunk reused as a staging area.
