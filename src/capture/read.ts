@@ -7,7 +7,7 @@ import { TextDecoder } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { PcapParser, pcapMagic } from './pcap.js';
-import { PCAPNG_SHB, PcapngParser } from './pcapng.js';
+import { PcapngParser } from './pcapng.js';
 import { FrameSink } from './sink.js';
 import { SnifferTextParser } from './sniffer-text.js';
 import { InputError, type CaptureError, type CaptureSummary, type RawFrame } from './types.js';

@@ -3,7 +3,7 @@
 import { ReusedFrame } from '../capture/sink.js';
 import type { RawFrame } from '../capture/types.js';
 import { ipv4Text, ipv6Text } from './address.js';
-import { decodeEthernet, type EthernetOut } from './ethernet.js';
+import { decodeEthernet } from './ethernet.js';
 import { decodeIpv4, type Ipv4Out } from './ipv4.js';
 import { decodeIpv6, type Ipv6Out } from './ipv6.js';
 import {

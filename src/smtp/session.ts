@@ -170,7 +170,6 @@ export class SmtpConnection implements StreamHandler {
   private bdatRemaining = 0;
   private bdatLast = false;
   private authBudget = 0;
-  private greetingDone = false;
   private firstReplySeen = false;
   private clientSeen = false;
   private serverSeen = false;
@@ -944,7 +943,6 @@ export class SmtpConnection implements StreamHandler {
         (rep.code === 220 && (!front || front.verb !== 'STARTTLS')) ||
         ((rep.code === 421 || rep.code === 554) && !front);
       if (greeting) {
-        this.greetingDone = true;
         this.session.banner = rep.lines[0];
         if (this.session.commands.length > 0) {
           const c = this.session.commands[0];

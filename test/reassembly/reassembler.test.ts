@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Conv, Harness, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from './helpers.js';
+import { Conv, Harness, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST } from './helpers.js';
 
 const FA = TCP_FIN | TCP_ACK;
 const RA = TCP_RST | TCP_ACK;

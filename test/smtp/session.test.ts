@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { EHLO_REPLY, GREETING, codes, connInfo, message, names, opening, play, playOne, stuff, verbs } from './helper.js';
+import { EHLO_REPLY, GREETING, codes, message, names, opening, playOne, stuff, verbs } from './helper.js';
 
 const sha = (s: string | Uint8Array): string => createHash('sha256').update(typeof s === 'string' ? Buffer.from(s, 'latin1') : s).digest('hex');
 
