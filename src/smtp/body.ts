@@ -195,7 +195,7 @@ export class MessageSink implements ByteSink {
   private curLen = 0;
   /** Bytes of `cur` that are retained (the rest, after the limit, is staging). */
   private curKept = 0;
-  /** Bytes of `cur` already hashed (by catchUp). */
+  /** Bytes of `cur` already hashed (by startOverflow). */
   private curHashed = 0;
   /** No byte hashed yet: all of them are retained, and the hash is left to the reader (see SinkResult.sha256). */
   private deferred = true;
@@ -410,10 +410,6 @@ export class PointSeries {
  */
 export class PackedPoints {
   constructor(private readonly a: Float64Array) {}
-
-  get length(): number {
-    return this.a.length / 4;
-  }
 
   points(): SmtpBodyPoint[] {
     const a = this.a;
