@@ -1,12 +1,12 @@
 // Capture test helpers: temp files, reading to arrays, streaming in odd chunk sizes.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCapture, readCaptureStream, type ReadOptions } from '../../src/capture/read.js';
 import type { CaptureSummary, RawFrame } from '../../src/capture/types.js';
+import { testTempDir } from '../tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'splice-doctor-capture-'));
+const dir = testTempDir('splice-doctor-capture-');
 let n = 0;
 
 export function tmpFile(content: Uint8Array | string, name = `f${++n}.bin`): string {

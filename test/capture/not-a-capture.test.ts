@@ -1,15 +1,13 @@
 // Files that are not captures: one-line InputErrors saying what the file looks like; sniffFormat by content.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { writePcap } from '../../fixtures/gen/writers.js';
 import { readCapture, sniffFormat } from '../../src/capture/read.js';
 import { InputError } from '../../src/capture/types.js';
 import { readAll, tmpFile } from './helpers.js';
+import { testTempDir } from '../tmp.js';
 
 async function inputError(content: Uint8Array | string, re: RegExp): Promise<void> {
   await assert.rejects(readAll(content), (e: unknown) => {
@@ -32,7 +30,7 @@ describe('not a capture', () => {
   it('snoop capture', () => inputError(Buffer.from('snoop\0\0\0\0\0\0\x02\0\0\0\x04', 'latin1'), /snoop/));
   it('missing file and directory', async () => {
     await assert.rejects(readCapture('/nonexistent/x.pcap', () => {}), (e: unknown) => e instanceof InputError && /no such file/.test(e.message));
-    const d = mkdtempSync(join(tmpdir(), 'sd-dir-'));
+    const d = testTempDir('sd-dir-');
     await assert.rejects(readCapture(d, () => {}), (e: unknown) => e instanceof InputError && /is a directory/.test(e.message));
   });
   it('does not trust the file name', async () => {

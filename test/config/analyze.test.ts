@@ -2,13 +2,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeConfig, type ConfigReport } from '../../src/config/analyze.js';
 import { configCommand } from '../../src/commands/config.js';
 import { InputError } from '../../src/capture/types.js';
 import { UsageError } from '../../src/util/errors.js';
+import { testTempDir } from '../tmp.js';
 
 const DIR = join(process.cwd(), 'fixtures', 'configs');
 const load = (f: string) => readFileSync(join(DIR, f), 'utf8');
@@ -165,7 +165,7 @@ test('no secrets from the backup ever reach the report', () => {
 test('configCommand: reads files, errors are InputError with a line', async () => {
   const r = await configCommand(join(DIR, 'fgt61e-6.2.15-flow.conf'), { mailServer: '10.1.1.10' });
   assert.equal(r.model, 'FGT61E');
-  const dir = mkdtempSync(join(tmpdir(), 'sd-config-'));
+  const dir = testTempDir('sd-config-');
   const bin = join(dir, 'enc.conf');
   writeFileSync(bin, Buffer.from([0x23, 0x0a, 0x0a, 0x00, 0x01]));
   await assert.rejects(configCommand(bin), (e: unknown) => e instanceof InputError && /line 3/.test(e.message) && e.offset === 3);

@@ -1,16 +1,16 @@
 // Triage test helpers: small pcaps with a chosen packet count, junk files, and a minimal zip writer.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { buildFrame } from '../../fixtures/gen/packets.js';
 import { writePcap } from '../../fixtures/gen/writers.js';
+import { testTempDir } from '../tmp.js';
 
 export const FAKE_ANALYZER = new URL('./fake-analyzer.js', import.meta.url).href;
 
 export function tempDir(prefix = 'triage-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return testTempDir(prefix);
 }
 
 /** A classic pcap holding `packets` TCP frames (the fake analyzer's verdict is packets % 5). */
