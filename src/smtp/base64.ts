@@ -81,6 +81,8 @@ export interface Base64Facts {
 
 /** Lines decoded per native call: ~48 KiB of text, so the temporary strings stay in the young generation. */
 const BLOCK_BYTES = 48 * 1024;
+/** Decoded bytes of the current block: reused, so that a block allocates only its (young, short-lived) string. */
+let scratch = Buffer.allocUnsafeSlow(BLOCK_BYTES);
 
 /**
  * Size, SHA-256 and needle search of the base64 text b[start..end), decoded block by block without building the
@@ -129,9 +131,11 @@ export function base64Facts(b: Uint8Array, start: number, end: number, needle: U
           }
         }
         if (!regular) break;
-        const d = Buffer.from(buf.toString('latin1', i, i + n * stride), 'base64');
-        if (d.length !== n * perLine) break;
-        take(d);
+        const want = n * perLine;
+        if (scratch.length < want) scratch = Buffer.allocUnsafeSlow(Math.max(want, BLOCK_BYTES));
+        const got = scratch.write(buf.toString('latin1', i, i + n * stride), 0, want, 'base64');
+        if (got !== want) break;
+        take(scratch.subarray(0, want));
         i += n * stride;
       }
     }
