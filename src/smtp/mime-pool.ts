@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { Worker, isMainThread } from 'node:worker_threads';
-import { joinChunks, releaseChunks } from './body.js';
+import { drainDroppedSlabs, joinChunks, releaseChunks, slabOf, type Slab } from './body.js';
 import { parseMessage, type MimeResult } from './mime.js';
 
 /** Smaller messages are parsed inline: posting one costs about as much as parsing it. */
@@ -10,7 +10,7 @@ const WORKER_MIN_BYTES = 16 * 1024;
 /** Bytes handed to the worker and not yet parsed; beyond this, messages are parsed inline (memory stays bounded). */
 const WORKER_BUDGET_BYTES = 24 * 1024 * 1024;
 
-/** The retained start of a message as MessageSink.finish() gives it: pooled chunks, each its own ArrayBuffer. */
+/** The retained start of a message as MessageSink.finish() gives it: pooled chunks (slots of shared slabs). */
 export interface RetainedMessage {
   parts: Uint8Array[];
   retainedBytes: number;
@@ -24,6 +24,8 @@ export interface RetainedResult extends MimeResult {
 interface Waiting {
   bytes: number;
   truncated: boolean;
+  /** The message's chunks: read by the worker in place, back to the pool once it has answered. */
+  parts: Uint8Array[];
   resolve: (r: RetainedResult) => void;
 }
 
@@ -32,6 +34,8 @@ let broken = false;
 let nextId = 1;
 let queuedBytes = 0;
 const waiting = new Map<number, Waiting>();
+/** Slabs the worker has been sent (it keeps a view of each until told it was dropped). */
+const sentSlabs = new Set<number>();
 
 function fail(): void {
   // The worker died (a bug, or out of memory): its messages were transferred and are gone, so they get an error;
@@ -42,6 +46,7 @@ function fail(): void {
   waiting.clear();
   queuedBytes = 0;
   for (const j of jobs) {
+    releaseChunks(j.parts);
     j.resolve({
       info: { to: [], attachments: [], eicar: false, avHeaders: [], retainedBytes: j.bytes, truncated: j.truncated },
       error: 'the MIME worker thread failed',
@@ -53,13 +58,13 @@ function start(): Worker | null {
   if (worker || broken) return worker;
   try {
     const w = new Worker(new URL('./mime-worker.js', import.meta.url));
-    w.on('message', (m: { results: Array<{ id: number; result: RetainedResult; chunks: ArrayBuffer[] }> }) => {
+    w.on('message', (m: { results: Array<{ id: number; result: RetainedResult }> }) => {
       for (const r of m.results) {
         const j = waiting.get(r.id);
         if (!j) continue;
         waiting.delete(r.id);
         queuedBytes -= j.bytes;
-        releaseChunks(r.chunks.map((c) => new Uint8Array(c)));
+        releaseChunks(j.parts);
         j.resolve(r.result);
       }
       if (waiting.size === 0) w.unref();
@@ -76,14 +81,15 @@ function start(): Worker | null {
   return worker;
 }
 
-/** Each part is a view from offset 0 of its own ArrayBuffer, none shared: safe to transfer. */
-function transferable(parts: readonly Uint8Array[]): boolean {
-  const seen = new Set<ArrayBufferLike>();
+/** Each part is a chunk of a shared slab (the worker reads it in place); the slabs, or undefined. */
+function slabsOf(parts: readonly Uint8Array[]): Slab[] | undefined {
+  const out: Slab[] = [];
   for (const p of parts) {
-    if (p.byteOffset !== 0 || !(p.buffer instanceof ArrayBuffer) || seen.has(p.buffer)) return false;
-    seen.add(p.buffer);
+    const s = slabOf(p);
+    if (s === undefined) return undefined;
+    out.push(s);
   }
-  return true;
+  return out;
 }
 
 /**
@@ -100,34 +106,57 @@ const OFFLOAD = isMainThread && !process.env.SPLICE_DOCTOR_MIME_INLINE;
  */
 export function parseRetained(m: RetainedMessage, truncated: boolean, hash = false): Promise<RetainedResult> {
   const bytes = m.retainedBytes;
-  const w =
-    OFFLOAD && bytes >= WORKER_MIN_BYTES && queuedBytes + bytes <= WORKER_BUDGET_BYTES && transferable(m.parts)
-      ? start()
-      : null;
-  if (!w) {
-    const raw = m.parts.length === 1 ? m.parts[0].subarray(0, bytes) : joinChunks(m.parts, bytes);
-    // Several chunks were joined into a copy: they can go back to the pool now. One chunk is parsed in place and
-    // pooled again once the parse (which keeps no reference to it) is done.
-    if (m.parts.length !== 1) releaseChunks(m.parts);
+  const offload = OFFLOAD && bytes >= WORKER_MIN_BYTES && queuedBytes + bytes <= WORKER_BUDGET_BYTES;
+  const owners = offload ? slabsOf(m.parts) : undefined;
+  const w = owners ? start() : null;
+  if (!w || !owners) {
+    // Parsed from a private copy (the parser never sees shared memory); the chunks go back to the pool at once.
+    const raw = joinChunks(m.parts, bytes);
+    releaseChunks(m.parts);
     const sha256 = hash ? createHash('sha256').update(raw).digest('hex') : undefined;
-    return parseMessage(raw, truncated).then((r) => {
-      if (m.parts.length === 1) releaseChunks(m.parts);
-      return sha256 === undefined ? r : { ...r, sha256 };
-    });
+    return parseMessage(raw, truncated).then((r) => (sha256 === undefined ? r : { ...r, sha256 }));
   }
-  const chunks = m.parts.map((p) => p.buffer as ArrayBuffer);
+  const newSlabs: Array<{ id: number; sab: SharedArrayBuffer }> = [];
+  const chunks: number[] = [];
+  for (let i = 0; i < owners.length; i++) {
+    const s = owners[i];
+    if (!sentSlabs.has(s.id)) {
+      sentSlabs.add(s.id);
+      newSlabs.push({ id: s.id, sab: s.sab });
+    }
+    chunks.push(s.id, m.parts[i].byteOffset);
+  }
   const id = nextId++;
   return new Promise<RetainedResult>((resolve) => {
-    waiting.set(id, { bytes, truncated, resolve });
+    waiting.set(id, { bytes, truncated, parts: m.parts, resolve });
     queuedBytes += bytes;
     if (waiting.size === 1) w.ref();
     if (outbox.length === 0) setImmediate(flush);
     outbox.push({ id, chunks, length: bytes, truncated, hash });
+    for (const s of newSlabs) outSlabs.push(s);
   });
 }
 
+/** A job as the worker gets it: `chunks` holds (slab id, byte offset) pairs, CHUNK_BYTES each but the last. */
+export interface MimeJob {
+  id: number;
+  chunks: number[];
+  length: number;
+  truncated: boolean;
+  /** Also hash the message (MessageSink deferred it: see SinkResult.sha256). */
+  hash: boolean;
+}
+
+/** What one post to the worker holds: slabs it has not seen, slabs to forget, and jobs. */
+export interface MimeBatch {
+  slabs: Array<{ id: number; sab: SharedArrayBuffer }>;
+  drop: number[];
+  jobs: MimeJob[];
+}
+
 /** Jobs not yet posted: the messages finished during one read chunk go to the worker in one message. */
-let outbox: Array<{ id: number; chunks: ArrayBuffer[]; length: number; truncated: boolean; hash: boolean }> = [];
+let outbox: MimeJob[] = [];
+let outSlabs: Array<{ id: number; sab: SharedArrayBuffer }> = [];
 
 /**
  * Posts the outbox. Waking a sleeping thread costs ~60-200 µs on this kind of VM (measured: 61 µs a post with one
@@ -136,12 +165,13 @@ let outbox: Array<{ id: number; chunks: ArrayBuffer[]; length: number; truncated
  */
 function flush(): void {
   const jobs = outbox;
+  const slabsToSend = outSlabs;
   outbox = [];
+  outSlabs = [];
   if (jobs.length === 0) return;
-  if (!worker) {
-    // The worker failed after these were queued: fail() has answered them; their chunks are still ours.
-    for (const j of jobs) releaseChunks(j.chunks.map((c) => new Uint8Array(c)));
-    return;
-  }
-  worker.postMessage({ jobs }, jobs.flatMap((j) => j.chunks));
+  // The worker failed after these were queued: fail() has answered them and released their chunks.
+  if (!worker) return;
+  const drop = drainDroppedSlabs().filter((id) => sentSlabs.delete(id));
+  const batch: MimeBatch = { slabs: slabsToSend, drop, jobs };
+  worker.postMessage(batch);
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DotDecoder, MAX_BODY_POINTS, MessageSink, PointSeries } from '../../src/smtp/body.js';
+import { CHUNK_BYTES, chunkPoolStats, DotDecoder, MAX_BODY_POINTS, MessageSink, PointSeries } from '../../src/smtp/body.js';
 import { parseRetained } from '../../src/smtp/mime-pool.js';
 import { opening, playOne } from './helper.js';
 
@@ -138,6 +138,43 @@ describe('MessageSink', () => {
       const parsed = await parseRetained({ parts: r.parts, retainedBytes: r.retainedBytes }, r.truncated, r.sha256 === undefined);
       assert.equal(parsed.sha256, whole ? sha(data) : undefined, `limit ${limit}`);
     }
+  });
+});
+
+describe('chunk slabs', () => {
+  /** A message of `n` bytes whose content depends on `seed`, as MIME text so that the parser finds a Message-ID. */
+  function message(seed: number, n: number): Buffer {
+    const head = Buffer.from(`Message-ID: <m${seed}@x>\r\nSubject: s${seed}\r\n\r\n`, 'latin1');
+    const body = Buffer.alloc(n - head.length);
+    for (let k = 0; k < body.length; k++) body[k] = k % 78 === 77 ? 10 : 97 + ((k * 13 + seed) % 26);
+    return Buffer.concat([head, body]);
+  }
+
+  it('many messages in flight at once, then let go, then reused: every hash and Message-ID still right', async () => {
+    const before = chunkPoolStats();
+    for (const round of [0, 1, 2]) {
+      // 40 messages of ~600 KiB held at once: ~24 MiB, more than POOL_MAX idle chunks once they are released.
+      const msgs = Array.from({ length: 40 }, (_, i) => message(round * 100 + i, 600_000 + i * 1_001));
+      const sinks = msgs.map(() => new MessageSink(1 << 20));
+      for (let k = 0; k < 600_000 + 40 * 1_001; k += 9_000) {
+        msgs.forEach((m, i) => sinks[i].write(m, Math.min(k, m.length), Math.min(k + 9_000, m.length)));
+      }
+      const results = await Promise.all(
+        sinks.map((s) => {
+          const r = s.finish();
+          assert.ok(r.parts.every((p) => p.buffer instanceof SharedArrayBuffer && p.byteOffset % CHUNK_BYTES === 0));
+          return parseRetained({ parts: r.parts, retainedBytes: r.retainedBytes }, r.truncated, r.sha256 === undefined);
+        }),
+      );
+      results.forEach((r, i) => {
+        assert.equal(r.sha256, sha(msgs[i]), `round ${round} message ${i}`);
+        assert.equal(r.info.messageId, `<m${round * 100 + i}@x>`);
+      });
+      const after = chunkPoolStats();
+      assert.ok(after.idle <= 512 + 32, `idle chunks ${after.idle}`);
+    }
+    // Slabs beyond the pool's limit were let go (40 messages of ~19 chunks need ~24 slabs; at most ~17 stay).
+    assert.ok(chunkPoolStats().slabs - before.slabs <= 18, `slabs ${chunkPoolStats().slabs}`);
   });
 });
 
