@@ -142,12 +142,15 @@ class Decoded {
 
   /** Feeds decoded bytes; throws InputError when the content is not a capture. */
   feed(chunk: Uint8Array): void {
+    // The parsers and decoders see plain Uint8Arrays only (zlib hands out Buffers): code optimised for one kind of
+    // array is thrown away ("wrong map") when the other arrives.
+    if (chunk instanceof Buffer) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.parser) {
       this.parser.push(chunk);
       return;
     }
     // Copied: the reader reuses its buffers, and the head waits for more chunks.
-    this.head.push(Buffer.from(chunk));
+    this.head.push(chunk.slice());
     this.headLen += chunk.length;
     if (this.headLen >= HEAD_BYTES) this.start();
   }
@@ -155,7 +158,7 @@ class Decoded {
   /** Starts the parser on the gathered head (if not yet started); used at the end and when gzip breaks early. */
   start(): void {
     if (this.parser) return;
-    const head = this.head.length === 1 ? this.head[0] : Buffer.concat(this.head);
+    const head = this.head.length === 1 ? this.head[0] : concatPlain(this.head);
     this.head = [];
     const what = this.gzip ? ' (after gzip decompression)' : '';
     const s = sniff(head);
@@ -377,6 +380,19 @@ const NO_HASH: Hasher = { update: () => undefined, digest: async () => null };
 function inlineHasher(): Hasher {
   const h = createHash('sha256');
   return { update: (c) => void h.update(c), digest: async () => h.digest('hex') };
+}
+
+/** The chunks joined into one plain Uint8Array (Buffer.concat would make a Buffer). */
+function concatPlain(chunks: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }
 
 /**
