@@ -138,7 +138,7 @@ export interface SinkResult {
   prefixSha256: string;
   /** The retained bytes joined (built on first use; prefer `parts` + `retainedBytes`, then releaseChunks). */
   readonly retained: Uint8Array;
-  /** The retained bytes as pooled chunks of CHUNK_BYTES (each a view from the start of a slot of a shared slab). */
+  /** The retained bytes as pooled chunks of CHUNK_BYTES (each a view from offset 0 of its own ArrayBuffer). */
   parts: Buffer[];
   retainedBytes: number;
   truncated: boolean;
@@ -152,79 +152,34 @@ const PREFIX_BYTES = 4096;
  * (page faults, ~1.5 ms per MiB here); measured 2-3% faster than 64 KiB on the benchmark, same peak RSS.
  */
 export const CHUNK_BYTES = 32 * 1024;
-/** Chunks per slab: slabs of 1 MiB. */
-const SLAB_CHUNKS = 32;
-/** Idle chunks kept for reuse beyond which a wholly idle slab is let go (fresh memory costs page faults). */
+/** Idle chunks kept for reuse (fresh memory costs page faults: ~1.5 ms per MiB here, more than copying into it). */
 const POOL_MAX = 512;
-
 /**
- * Retained chunks are slots of shared slabs (SharedArrayBuffer). The MIME worker is sent a slab once and then reads
- * its chunks in place, and hands them back by name: a transferred ArrayBuffer, by contrast, counts as newly allocated
- * external memory in the isolate that receives it, and the round trip of every retained byte made V8 run ~40 extra
- * young-generation collections per GiB on the main thread (~6 ms each here).
+ * Chunks never leave this thread: a message for the MIME worker is copied into shared memory (see mime-pool.ts).
+ * Copying into a SharedArrayBuffer is ~10x slower unless source and target are equally aligned (V8 copies shared
+ * memory with relaxed atomics), which the many small writes here never are; and transferring the chunks instead
+ * made every byte count as new external memory each time a chunk came back (~37 extra young-generation
+ * collections per GiB on this thread).
  */
-export interface Slab {
-  readonly id: number;
-  readonly sab: SharedArrayBuffer;
-  /** Idle chunks of this slab in the pool. */
-  free: number;
-}
-
-let nextSlabId = 1;
-const slabs = new Map<ArrayBufferLike, Slab>();
 const pool: Buffer[] = [];
-/** Ids of slabs let go since the last drainDroppedSlabs() (recorded once someone has asked). */
-let dropped: number[] = [];
-let trackDrops = false;
 
 function takeChunk(): Buffer {
-  let c = pool.pop();
-  if (c === undefined) {
-    const sab = new SharedArrayBuffer(SLAB_CHUNKS * CHUNK_BYTES);
-    slabs.set(sab, { id: nextSlabId++, sab, free: SLAB_CHUNKS - 1 });
-    for (let i = SLAB_CHUNKS - 1; i > 0; i--) pool.push(Buffer.from(sab, i * CHUNK_BYTES, CHUNK_BYTES));
-    return Buffer.from(sab, 0, CHUNK_BYTES);
-  }
-  slabs.get(c.buffer)!.free--;
-  return c;
+  return pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
 }
 
-/** The slab a chunk (or a view from the start of one) belongs to; undefined for any other bytes. */
-export function slabOf(c: Uint8Array): Slab | undefined {
-  const s = slabs.get(c.buffer);
-  return s !== undefined && c.byteOffset % CHUNK_BYTES === 0 ? s : undefined;
-}
-
-/** Ids of the slabs let go since the last call (whoever was sent them should forget them). */
-export function drainDroppedSlabs(): number[] {
-  trackDrops = true;
-  const d = dropped;
-  if (d.length > 0) dropped = [];
-  return d;
-}
-
-/** Idle chunks in the pool and slabs allocated (for tests). */
-export function chunkPoolStats(): { idle: number; slabs: number } {
-  return { idle: pool.length, slabs: slabs.size };
-}
-
-/**
- * Returns chunks (from SinkResult.parts) to the pool; they must not be used after, and each at most once. When the
- * pool holds more than POOL_MAX idle chunks, a slab whose chunks are all idle is let go.
- */
+/** Returns chunks (from SinkResult.parts) to the pool; they must not be used after, and each at most once. */
 export function releaseChunks(chunks: readonly Uint8Array[]): void {
   for (const c of chunks) {
-    const slab = slabOf(c);
-    if (slab === undefined) continue;
-    pool.push(c.length === CHUNK_BYTES && c instanceof Buffer ? c : Buffer.from(slab.sab, c.byteOffset, CHUNK_BYTES));
-    if (++slab.free === SLAB_CHUNKS && pool.length > POOL_MAX) {
-      slabs.delete(slab.sab);
-      if (trackDrops) dropped.push(slab.id);
-      let w = 0;
-      for (let r = 0; r < pool.length; r++) if (pool[r].buffer !== slab.sab) pool[w++] = pool[r];
-      pool.length = w;
+    if (pool.length >= POOL_MAX) return;
+    if (c.byteOffset === 0 && c.buffer.byteLength === CHUNK_BYTES && c.buffer instanceof ArrayBuffer) {
+      pool.push(c instanceof Buffer && c.length === CHUNK_BYTES ? c : Buffer.from(c.buffer, 0, CHUNK_BYTES));
     }
   }
+}
+
+/** Idle chunks in the pool (for tests). */
+export function chunkPoolIdle(): number {
+  return pool.length;
 }
 
 /** Joins chunks holding `length` bytes into one buffer. */

@@ -1,16 +1,22 @@
-// MIME parsing off the main thread: large retained messages go to one shared worker, within a byte budget.
+// MIME parsing off the main thread: large retained messages are copied into a shared ring that one worker reads.
 
 import { createHash } from 'node:crypto';
 import { Worker, isMainThread } from 'node:worker_threads';
-import { drainDroppedSlabs, joinChunks, releaseChunks, slabOf, type Slab } from './body.js';
+import { joinChunks, releaseChunks } from './body.js';
 import { parseMessage, type MimeResult } from './mime.js';
+import { RingSpace } from './ring.js';
 
 /** Smaller messages are parsed inline: posting one costs about as much as parsing it. */
 const WORKER_MIN_BYTES = 16 * 1024;
-/** Bytes handed to the worker and not yet parsed; beyond this, messages are parsed inline (memory stays bounded). */
-const WORKER_BUDGET_BYTES = 24 * 1024 * 1024;
+/**
+ * The shared ring that carries messages to the worker, i.e. the bytes handed over and not yet parsed; a message
+ * that does not fit is parsed inline (memory stays bounded, and the main thread slows down to the worker's pace).
+ */
+const RING_BYTES = 24 * 1024 * 1024;
+/** Messages start on this boundary, so that copying a chunk into the ring runs at memcpy speed (see body.ts). */
+const RING_ALIGN = 64;
 
-/** The retained start of a message as MessageSink.finish() gives it: pooled chunks (slots of shared slabs). */
+/** The retained start of a message as MessageSink.finish() gives it: pooled chunks (see body.ts). */
 export interface RetainedMessage {
   parts: Uint8Array[];
   retainedBytes: number;
@@ -21,32 +27,49 @@ export interface RetainedResult extends MimeResult {
   sha256?: string;
 }
 
+/** A job as the worker gets it: the message is ring[offset, offset + length). */
+export interface MimeJob {
+  id: number;
+  offset: number;
+  length: number;
+  truncated: boolean;
+  /** Also hash the message (MessageSink deferred it: see SinkResult.sha256). */
+  hash: boolean;
+}
+
+/** One post to the worker: the ring (in the first post only) and jobs. */
+export interface MimeBatch {
+  ring?: SharedArrayBuffer;
+  jobs: MimeJob[];
+}
+
 interface Waiting {
   bytes: number;
   truncated: boolean;
-  /** The message's chunks: read by the worker in place, back to the pool once it has answered. */
-  parts: Uint8Array[];
+  /** End of its space in the ring, freed when the worker has answered (answers come in job order). */
+  end: number;
   resolve: (r: RetainedResult) => void;
 }
 
 let worker: Worker | null = null;
 let broken = false;
 let nextId = 1;
-let queuedBytes = 0;
 const waiting = new Map<number, Waiting>();
-/** Slabs the worker has been sent (it keeps a view of each until told it was dropped). */
-const sentSlabs = new Set<number>();
+
+/** The shared ring and its space; jobs are answered in the order they were posted, so space is freed in order. */
+let ring: SharedArrayBuffer | null = null;
+let ringView: Uint8Array | null = null;
+let ringSent = false;
+const space = new RingSpace(RING_BYTES, RING_ALIGN);
 
 function fail(): void {
-  // The worker died (a bug, or out of memory): its messages were transferred and are gone, so they get an error;
-  // everything from now on is parsed inline.
+  // The worker died (a bug, or out of memory): its messages get an error; everything from now on is parsed inline.
   broken = true;
   worker = null;
   const jobs = [...waiting.values()];
   waiting.clear();
-  queuedBytes = 0;
+  space.reset();
   for (const j of jobs) {
-    releaseChunks(j.parts);
     j.resolve({
       info: { to: [], attachments: [], eicar: false, avHeaders: [], retainedBytes: j.bytes, truncated: j.truncated },
       error: 'the MIME worker thread failed',
@@ -63,8 +86,7 @@ function start(): Worker | null {
         const j = waiting.get(r.id);
         if (!j) continue;
         waiting.delete(r.id);
-        queuedBytes -= j.bytes;
-        releaseChunks(j.parts);
+        space.freeOldest(j.end);
         j.resolve(r.result);
       }
       if (waiting.size === 0) w.unref();
@@ -75,21 +97,13 @@ function start(): Worker | null {
     });
     w.unref();
     worker = w;
+    ring ??= new SharedArrayBuffer(RING_BYTES);
+    ringView ??= new Uint8Array(ring);
+    ringSent = false;
   } catch {
     broken = true;
   }
   return worker;
-}
-
-/** Each part is a chunk of a shared slab (the worker reads it in place); the slabs, or undefined. */
-function slabsOf(parts: readonly Uint8Array[]): Slab[] | undefined {
-  const out: Slab[] = [];
-  for (const p of parts) {
-    const s = slabOf(p);
-    if (s === undefined) return undefined;
-    out.push(s);
-  }
-  return out;
 }
 
 /**
@@ -99,64 +113,43 @@ function slabsOf(parts: readonly Uint8Array[]): Slab[] | undefined {
 const OFFLOAD = isMainThread && !process.env.SPLICE_DOCTOR_MIME_INLINE;
 
 /**
- * parseMessage of a retained message, in a worker thread when the message is large and the worker's backlog is
- * under budget, otherwise inline; with `hash`, also the SHA-256 of the retained bytes (the whole message, when
- * MessageSink deferred it). The parts are consumed: they go back to the chunk pool and must not be used
- * afterwards. The result is the same either way; never rejects.
+ * parseMessage of a retained message, in a worker thread when the message is large and fits in the ring, otherwise
+ * inline; with `hash`, also the SHA-256 of the retained bytes (the whole message, when MessageSink deferred it).
+ * The parts are consumed: they go back to the chunk pool and must not be used afterwards. The result is the same
+ * either way; never rejects.
  */
 export function parseRetained(m: RetainedMessage, truncated: boolean, hash = false): Promise<RetainedResult> {
   const bytes = m.retainedBytes;
-  const offload = OFFLOAD && bytes >= WORKER_MIN_BYTES && queuedBytes + bytes <= WORKER_BUDGET_BYTES;
-  const owners = offload ? slabsOf(m.parts) : undefined;
-  const w = owners ? start() : null;
-  if (!w || !owners) {
-    // Parsed from a private copy (the parser never sees shared memory); the chunks go back to the pool at once.
+  const w = OFFLOAD && bytes >= WORKER_MIN_BYTES ? start() : null;
+  const at = w ? space.allocate(bytes) : -1;
+  if (!w || at < 0) {
     const raw = joinChunks(m.parts, bytes);
     releaseChunks(m.parts);
     const sha256 = hash ? createHash('sha256').update(raw).digest('hex') : undefined;
     return parseMessage(raw, truncated).then((r) => (sha256 === undefined ? r : { ...r, sha256 }));
   }
-  const newSlabs: Array<{ id: number; sab: SharedArrayBuffer }> = [];
-  const chunks: number[] = [];
-  for (let i = 0; i < owners.length; i++) {
-    const s = owners[i];
-    if (!sentSlabs.has(s.id)) {
-      sentSlabs.add(s.id);
-      newSlabs.push({ id: s.id, sab: s.sab });
-    }
-    chunks.push(s.id, m.parts[i].byteOffset);
+  // Each chunk lands on a RING_ALIGN boundary: the copies into shared memory run at memcpy speed.
+  const view = ringView!;
+  let o = at;
+  let left = bytes;
+  for (const p of m.parts) {
+    const n = Math.min(p.length, left);
+    view.set(n === p.length ? p : p.subarray(0, n), o);
+    o += n;
+    left -= n;
   }
+  releaseChunks(m.parts);
   const id = nextId++;
   return new Promise<RetainedResult>((resolve) => {
-    waiting.set(id, { bytes, truncated, parts: m.parts, resolve });
-    queuedBytes += bytes;
+    waiting.set(id, { bytes, truncated, end: space.end(at, bytes), resolve });
     if (waiting.size === 1) w.ref();
     if (outbox.length === 0) setImmediate(flush);
-    outbox.push({ id, chunks, length: bytes, truncated, hash });
-    for (const s of newSlabs) outSlabs.push(s);
+    outbox.push({ id, offset: at, length: bytes, truncated, hash });
   });
-}
-
-/** A job as the worker gets it: `chunks` holds (slab id, byte offset) pairs, CHUNK_BYTES each but the last. */
-export interface MimeJob {
-  id: number;
-  chunks: number[];
-  length: number;
-  truncated: boolean;
-  /** Also hash the message (MessageSink deferred it: see SinkResult.sha256). */
-  hash: boolean;
-}
-
-/** What one post to the worker holds: slabs it has not seen, slabs to forget, and jobs. */
-export interface MimeBatch {
-  slabs: Array<{ id: number; sab: SharedArrayBuffer }>;
-  drop: number[];
-  jobs: MimeJob[];
 }
 
 /** Jobs not yet posted: the messages finished during one read chunk go to the worker in one message. */
 let outbox: MimeJob[] = [];
-let outSlabs: Array<{ id: number; sab: SharedArrayBuffer }> = [];
 
 /**
  * Posts the outbox. Waking a sleeping thread costs ~60-200 µs on this kind of VM (measured: 61 µs a post with one
@@ -165,13 +158,18 @@ let outSlabs: Array<{ id: number; sab: SharedArrayBuffer }> = [];
  */
 function flush(): void {
   const jobs = outbox;
-  const slabsToSend = outSlabs;
   outbox = [];
-  outSlabs = [];
-  if (jobs.length === 0) return;
-  // The worker failed after these were queued: fail() has answered them and released their chunks.
-  if (!worker) return;
-  const drop = drainDroppedSlabs().filter((id) => sentSlabs.delete(id));
-  const batch: MimeBatch = { slabs: slabsToSend, drop, jobs };
+  // The worker failed after these were queued: fail() has answered them.
+  if (jobs.length === 0 || !worker) return;
+  const batch: MimeBatch = { jobs };
+  if (!ringSent) {
+    batch.ring = ring!;
+    ringSent = true;
+  }
   worker.postMessage(batch);
+}
+
+/** Ring bookkeeping, for tests. */
+export function ringState(): { inRing: number; wraps: number } {
+  return { inRing: space.count, wraps: space.wraps };
 }

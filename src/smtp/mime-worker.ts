@@ -2,28 +2,20 @@
 
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { CHUNK_BYTES } from './body.js';
 import { parseMessage, type MimeResult } from './mime.js';
 import type { MimeBatch, MimeJob } from './mime-pool.js';
 
-/** The main thread's chunk slabs, by id (see Slab in body.ts); chunks are read in place, never written. */
-const slabs = new Map<number, Uint8Array>();
-/** One message at a time, joined into a reused buffer (fresh memory costs more than the copy). */
+/** The main thread's ring of messages (see mime-pool.ts): read here, never written. */
+let ring: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+/** One message at a time, copied into a reused private buffer: the parser never sees shared memory. */
 let scratch = new Uint8Array(0);
 let queue: Promise<void> = Promise.resolve();
 
 async function run(m: MimeJob): Promise<{ id: number; result: MimeResult & { sha256?: string } }> {
   if (scratch.length < m.length) scratch = new Uint8Array(Math.max(m.length, scratch.length * 2, 256 * 1024));
-  let o = 0;
-  for (let i = 0; i < m.chunks.length; i += 2) {
-    const slab = slabs.get(m.chunks[i])!;
-    const at = m.chunks[i + 1];
-    const n = Math.min(CHUNK_BYTES, m.length - o);
-    scratch.set(slab.subarray(at, at + n), o);
-    o += n;
-  }
-  // The main thread may reuse the chunks once this batch is answered; the parse works on the private copy, and
-  // parseMessage never rejects and keeps no reference to its input once it has resolved.
+  // The ring space is reused once this batch is answered; parseMessage never rejects and keeps no reference to its
+  // input once it has resolved.
+  scratch.set(ring.subarray(m.offset, m.offset + m.length));
   const raw = scratch.subarray(0, m.length);
   const sha256 = m.hash ? createHash('sha256').update(raw).digest('hex') : undefined;
   const result = await parseMessage(raw, m.truncated);
@@ -32,8 +24,7 @@ async function run(m: MimeJob): Promise<{ id: number; result: MimeResult & { sha
 
 // A batch of jobs (see flush() in mime-pool.ts) is answered with one message.
 parentPort!.on('message', (m: MimeBatch) => {
-  for (const s of m.slabs) slabs.set(s.id, new Uint8Array(s.sab));
-  for (const id of m.drop) slabs.delete(id);
+  if (m.ring) ring = new Uint8Array(m.ring);
   queue = queue.then(async () => {
     const results = [];
     for (const j of m.jobs) results.push(await run(j));
