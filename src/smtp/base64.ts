@@ -143,3 +143,165 @@ export function base64Facts(b: Uint8Array, start: number, end: number, needle: U
   if (i < end) take(decodeBase64(buf, i, end));
   return { size, sha256: hash.digest('hex'), found };
 }
+
+/**
+ * base64Facts fed in pieces: write() the base64 text as it arrives, end() for the facts. The result equals
+ * base64Facts over the concatenated text (same decoded bytes: regular line blocks natively while every line so far
+ * was regular, then the lenient JS decoder, whose state carries across pieces).
+ */
+export class Base64FactsStream {
+  private readonly hash = createHash('sha256');
+  private size = 0;
+  private found = false;
+  private tail: Buffer = Buffer.alloc(0);
+  /** Text not yet decoded. */
+  private pend: Buffer = Buffer.allocUnsafe(0);
+  private pendLen = 0;
+  /** 0: line layout not known yet; 1: regular lines decoded natively; 2: JS decoder for everything after. */
+  private phase = 0;
+  private stride = 0;
+  private eol = 0;
+  private perLine = 0;
+  // The JS decoder's state (see decodeBase64).
+  private acc = 0;
+  private n = 0;
+  private stopped = false;
+
+  constructor(private readonly needle: Uint8Array) {}
+
+  write(b: Uint8Array, start = 0, end = b.length): void {
+    const k = end - start;
+    if (k <= 0) return;
+    if (this.pendLen + k > this.pend.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.pendLen + k, this.pend.length * 2, 4096));
+      this.pend.copy(grown, 0, 0, this.pendLen);
+      this.pend = grown;
+    }
+    this.pend.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.pendLen);
+    this.pendLen += k;
+    if (this.pendLen >= BLOCK_BYTES) this.drain(false);
+  }
+
+  end(): Base64Facts {
+    this.drain(true);
+    if (this.n === 2) this.take(Uint8Array.of((this.acc >> 4) & 0xff));
+    else if (this.n === 3) this.take(Uint8Array.of((this.acc >> 10) & 0xff, (this.acc >> 2) & 0xff));
+    this.n = 0;
+    return { size: this.size, sha256: this.hash.digest('hex'), found: this.found };
+  }
+
+  private take(d: Uint8Array): void {
+    if (d.length === 0) return;
+    this.hash.update(d);
+    this.size += d.length;
+    const keep = this.needle.length - 1;
+    if (this.found || keep <= 0) return;
+    const db = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+    if (this.tail.length > 0 && Buffer.concat([this.tail, db.subarray(0, keep)]).indexOf(this.needle) >= 0) this.found = true;
+    else if (db.indexOf(this.needle) >= 0) this.found = true;
+    this.tail = db.length >= keep ? Buffer.from(db.subarray(db.length - keep)) : Buffer.concat([this.tail, db]).subarray(-keep);
+  }
+
+  private drain(final: boolean): void {
+    const p = this.pend;
+    let i = 0;
+    if (this.phase === 0) {
+      const lf = p.subarray(0, this.pendLen).indexOf(10);
+      if (lf < 0) {
+        // No line break yet: decide once one arrives (or at the end, or when a line is implausibly long).
+        if (!final && this.pendLen < 4 * BLOCK_BYTES) return;
+        this.phase = 2;
+      } else {
+        this.eol = lf > 0 && p[lf - 1] === 13 ? 2 : 1;
+        const width = lf + 1 - this.eol;
+        if (lf > 0 && width > 0 && width % 4 === 0) {
+          this.phase = 1;
+          this.stride = width + this.eol;
+          this.perLine = (width / 4) * 3;
+        } else {
+          this.phase = 2;
+        }
+      }
+    }
+    if (this.phase === 1) {
+      const stride = this.stride;
+      const lines = Math.max(1, Math.floor(BLOCK_BYTES / stride));
+      for (;;) {
+        const n = Math.min(lines, Math.floor((this.pendLen - i) / stride));
+        if (n === 0) break;
+        let regular = true;
+        for (let k = 1; k <= n; k++) {
+          const e = i + k * stride;
+          if (p[e - 1] !== 10 || (this.eol === 2 && p[e - 2] !== 13)) {
+            regular = false;
+            break;
+          }
+        }
+        const want = n * this.perLine;
+        if (regular) {
+          if (scratch.length < want) scratch = Buffer.allocUnsafeSlow(Math.max(want, BLOCK_BYTES));
+          regular = scratch.write(p.toString('latin1', i, i + n * stride), 0, want, 'base64') === want;
+        }
+        if (!regular) {
+          this.phase = 2;
+          break;
+        }
+        this.take(scratch.subarray(0, want));
+        i += n * stride;
+      }
+      // What is left is less than a line (kept for later) unless this is the end: then the JS decoder takes it.
+      if (this.phase === 1 && final) this.phase = 2;
+    }
+    if (this.phase === 2 && i < this.pendLen) {
+      this.decodeJs(p, i, this.pendLen);
+      i = this.pendLen;
+    }
+    if (i > 0) {
+      p.copyWithin(0, i, this.pendLen);
+      this.pendLen -= i;
+    }
+  }
+
+  /** decodeBase64's loop, with its state kept across calls. */
+  private decodeJs(b: Uint8Array, start: number, end: number): void {
+    if (this.stopped) return;
+    const out = new Uint8Array(Math.ceil(((end - start) * 3) / 4) + 3);
+    let o = 0;
+    let acc = this.acc;
+    let n = this.n;
+    let i = start;
+    const last4 = end - 4;
+    while (i < end) {
+      if (n === 0) {
+        while (i <= last4) {
+          const a = T0[b[i]] | T1[b[i + 1]] | T2[b[i + 2]] | T3[b[i + 3]];
+          if (a < 0) break;
+          out[o] = a >>> 16;
+          out[o + 1] = a >>> 8;
+          out[o + 2] = a;
+          o += 3;
+          i += 4;
+        }
+        if (i >= end) break;
+      }
+      const c = b[i++];
+      if (c === 61) {
+        this.stopped = true;
+        break;
+      }
+      const v = TABLE[c];
+      if (v < 0) continue;
+      acc = (acc << 6) | v;
+      if (++n === 4) {
+        out[o++] = (acc >> 16) & 0xff;
+        out[o++] = (acc >> 8) & 0xff;
+        out[o++] = acc & 0xff;
+        acc = 0;
+        n = 0;
+      }
+    }
+    this.acc = acc;
+    this.n = n;
+    this.take(out.subarray(0, o));
+  }
+}
