@@ -105,13 +105,13 @@ async function withFastBlob<T>(f: () => Promise<T>): Promise<T> {
 }
 
 /** Facts of a base64 part decoded here instead of by postal-mime. */
-export interface PartFacts {
+interface PartFacts {
   size: number;
   sha256: string;
   eicar: boolean;
 }
 
-export const SKIM_MIN_PART = 4096;
+const SKIM_MIN_PART = 4096;
 const SKIM_MAX_DEPTH = 20;
 const TOKEN = /^\0SDPART:(\d+)\0$/;
 
@@ -120,7 +120,7 @@ const TOKEN = /^\0SDPART:(\d+)\0$/;
  * decoded and hashed natively here, and replaced in the copy given to postal-mime by a base64 token naming them;
  * postal-mime still does every header, name, type and the text parts. Returns null when nothing was replaced.
  */
-export function skim(raw: Uint8Array, firstIndex = 0): { reduced: Uint8Array; facts: PartFacts[] } | null {
+export function skim(raw: Uint8Array): { reduced: Uint8Array; facts: PartFacts[] } | null {
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const cuts: { start: number; end: number; token: Buffer }[] = [];
   const facts: PartFacts[] = [];
@@ -165,9 +165,9 @@ export function skim(raw: Uint8Array, firstIndex = 0): { reduced: Uint8Array; fa
     if (cte !== 'base64' || type.startsWith('text/') || type === 'message/rfc822') return;
     if (end - bodyStart < SKIM_MIN_PART) return;
     const f = base64Facts(buf, bodyStart, end, EICAR_BYTES);
-    const k = firstIndex + facts.length;
+    const k = facts.length;
     facts.push({ size: f.size, sha256: f.sha256, eicar: f.found });
-    cuts.push({ start: bodyStart, end, token: partToken(k) });
+    cuts.push({ start: bodyStart, end, token: Buffer.from(Buffer.from(`\0SDPART:${k}\0`, 'latin1').toString('base64'), 'latin1') });
   };
   entity(0, buf.length, 0);
   if (cuts.length === 0) return null;
@@ -181,11 +181,6 @@ export function skim(raw: Uint8Array, firstIndex = 0): { reduced: Uint8Array; fa
   return { reduced: Buffer.concat(pieces), facts };
 }
 
-/** What replaces the body of the k-th decoded part in the text given to postal-mime: base64 of a marker. */
-export function partToken(k: number): Buffer {
-  return Buffer.from(Buffer.from(`\0SDPART:${k}\0`, 'latin1').toString('base64'), 'latin1');
-}
-
 function tokenIndex(content: Uint8Array): number {
   if (content.length > 32) return -1;
   const m = TOKEN.exec(Buffer.from(content).toString('latin1'));
@@ -196,37 +191,20 @@ function tokenIndex(content: Uint8Array): number {
  * Parses the retained start of a message. `truncated`: the message was cut (retention limit, gap, abort), so the
  * last attachment is marked truncated. Never rejects: a parser failure becomes `error`.
  */
-export function parseMessage(raw: Uint8Array, truncated: boolean): Promise<MimeResult> {
-  return parsePrepared({ text: raw, facts: [], eicar: hasEicar(raw), retainedBytes: raw.length }, truncated);
-}
-
-/**
- * A message as the streaming skim leaves it (see stream-skim.ts): `text` is the message with the bodies of the
- * parts in `facts` already replaced by their tokens; `eicar` says whether the original bytes held the EICAR string.
- */
-export interface PreparedMessage {
-  text: Uint8Array;
-  facts: PartFacts[];
-  eicar: boolean;
-  retainedBytes: number;
-}
-
-/** parseMessage of a prepared message: the same result as parseMessage of the original bytes. */
-export async function parsePrepared(m: PreparedMessage, truncated: boolean): Promise<MimeResult> {
+export async function parseMessage(raw: Uint8Array, truncated: boolean): Promise<MimeResult> {
   const base: MessageInfo = {
     to: [],
     attachments: [],
-    eicar: m.eicar,
+    eicar: hasEicar(raw),
     avHeaders: [],
-    retainedBytes: m.retainedBytes,
+    retainedBytes: raw.length,
     truncated,
   };
   let email: Email;
-  let facts = m.facts;
+  let skimmed: ReturnType<typeof skim> = null;
   try {
-    const skimmed = skim(m.text, facts.length);
-    if (skimmed) facts = [...facts, ...skimmed.facts];
-    const input = skimmed ? skimmed.reduced : m.text;
+    skimmed = skim(raw);
+    const input = skimmed ? skimmed.reduced : raw;
     email = await withFastBlob(() => PostalMime.parse(input, { attachmentEncoding: 'arraybuffer', maxHeadersSize: 256 * 1024 }));
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -242,8 +220,8 @@ export async function parsePrepared(m: PreparedMessage, truncated: boolean): Pro
   const atts: Attachment[] = [];
   for (const a of email.attachments) {
     const content = bytesOf(a.content);
-    const k = facts.length > 0 ? tokenIndex(content) : -1;
-    const f = k >= 0 ? facts[k] : undefined;
+    const k = skimmed ? tokenIndex(content) : -1;
+    const f = k >= 0 ? skimmed!.facts[k] : undefined;
     const att: Attachment = {
       type: a.mimeType,
       size: f ? f.size : content.length,
