@@ -11,6 +11,7 @@ import { PcapngParser } from './pcapng.js';
 import { FrameSink } from './sink.js';
 import { SnifferTextParser } from './sniffer-text.js';
 import { InputError, type CaptureError, type CaptureSummary, type RawFrame } from './types.js';
+import { concatBytes } from '../util/bytes.js';
 
 export interface ReadOptions {
   /** Stop (with a CaptureError) once a gzip stream has inflated to more than this; default 64 GiB. */
@@ -158,7 +159,7 @@ class Decoded {
   /** Starts the parser on the gathered head (if not yet started); used at the end and when gzip breaks early. */
   start(): void {
     if (this.parser) return;
-    const head = this.head.length === 1 ? this.head[0] : concatPlain(this.head);
+    const head = this.head.length === 1 ? this.head[0] : concatBytes(this.head);
     this.head = [];
     const what = this.gzip ? ' (after gzip decompression)' : '';
     const s = sniff(head);
@@ -380,19 +381,6 @@ const NO_HASH: Hasher = { update: () => undefined, digest: async () => null };
 function inlineHasher(): Hasher {
   const h = createHash('sha256');
   return { update: (c) => void h.update(c), digest: async () => h.digest('hex') };
-}
-
-/** The chunks joined into one plain Uint8Array (Buffer.concat would make a Buffer). */
-function concatPlain(chunks: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /**

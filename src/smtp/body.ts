@@ -136,8 +136,6 @@ export interface SinkResult {
    */
   sha256: string | undefined;
   prefixSha256: string;
-  /** The retained bytes joined (built on first use; prefer `parts` + `retainedBytes`, then releaseChunks). */
-  readonly retained: Uint8Array;
   /** The retained bytes as pooled chunks of CHUNK_BYTES (each a view from offset 0 of its own ArrayBuffer). */
   parts: Buffer[];
   retainedBytes: number;
@@ -200,7 +198,7 @@ export class MessageSink implements ByteSink {
   private prefix: Hash | undefined = createHash('sha256');
   private prefixSha?: string;
   private prefixLen = 0;
-  /** Full retained chunks (already hashed). */
+  /** Full retained chunks (hashed already unless the hash is deferred). */
   private readonly chunks: Buffer[] = [];
   /** The chunk being filled: retained while `len < maxBytes`, otherwise a staging area. */
   private cur: Buffer | undefined;
@@ -311,17 +309,11 @@ export class MessageSink implements ByteSink {
     if (this.cur) releaseChunks([this.cur]);
     this.cur = undefined;
     const parts = this.chunks.splice(0);
-    const retainedBytes = Math.min(this.len, this.maxBytes);
-    let joined: Uint8Array | undefined;
     this.result = {
       sha256: this.deferred ? undefined : this.hash.digest('hex'),
       prefixSha256: this.prefixSha ?? this.prefix!.digest('hex'),
-      get retained(): Uint8Array {
-        joined ??= joinChunks(parts, retainedBytes);
-        return joined;
-      },
       parts,
-      retainedBytes,
+      retainedBytes: Math.min(this.len, this.maxBytes),
       truncated: this.overflow,
       hashedBytes: this.hashed,
     };

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import PostalMime, { type Address, type Email } from 'postal-mime';
 import { base64Facts } from './base64.js';
+import { concatBytes } from '../util/bytes.js';
 import type { Attachment, MessageInfo } from './types.js';
 
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
@@ -71,15 +72,7 @@ class ConcatBlob {
           ? new Uint8Array(p)
           : new Uint8Array(p.buffer, p.byteOffset, p.byteLength),
     );
-    let n = 0;
-    for (const v of views) n += v.length;
-    const data = new Uint8Array(n);
-    let o = 0;
-    for (const v of views) {
-      data.set(v, o);
-      o += v.length;
-    }
-    this.data = data;
+    this.data = concatBytes(views);
   }
   get size(): number {
     return this.data.length;

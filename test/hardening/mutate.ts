@@ -1,6 +1,8 @@
 // Hardening helper: structure-aware mutations of capture bytes (bit flips, truncations, corrupted lengths, shuffled
 // records/blocks/lines, inserted text), described as plain data so fast-check can shrink them and scripts can replay them.
 
+import { concatBytes } from '../../src/util/bytes.js';
+
 export type MutationKind = 'flip' | 'byte' | 'truncate' | 'length' | 'shuffle' | 'duplicate' | 'delete' | 'text' | 'splice';
 
 export interface Mutation {
@@ -99,18 +101,6 @@ function splitLines(b: Uint8Array): Uint8Array[] {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Applies one mutation; never throws, returns a new array (the input is not modified). */
 export function applyMutation(input: Uint8Array, m: Mutation): Uint8Array {
   const b = new Uint8Array(input);
@@ -158,17 +148,17 @@ export function applyMutation(input: Uint8Array, m: Mutation): Uint8Array {
       if (m.kind === 'shuffle') [pieces[i], pieces[j]] = [pieces[j], pieces[i]];
       else if (m.kind === 'duplicate') pieces.splice(j, 0, pieces[i]);
       else pieces.splice(i, 1);
-      return concat([head, ...pieces]);
+      return concatBytes([head, ...pieces]);
     }
     case 'text': {
       const line = new TextEncoder().encode(`${TEXT_LINES[m.v % TEXT_LINES.length]}\n`);
       if (isText(b)) {
         const lines = splitLines(b);
         lines.splice(m.a % (lines.length + 1), 0, line);
-        return concat(lines);
+        return concatBytes(lines);
       }
       const at = m.a % (n + 1);
-      return concat([b.subarray(0, at), line, b.subarray(at)]);
+      return concatBytes([b.subarray(0, at), line, b.subarray(at)]);
     }
     case 'splice': {
       // Copies a run of the file over another place (a block header pasted mid-record, and similar).
