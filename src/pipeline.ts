@@ -8,6 +8,7 @@ import { Reassembler } from './reassembly/reassembler.js';
 import type { ConnectionClose, ConnectionInfo, HandlerFactory, ReassemblyLimits } from './reassembly/types.js';
 import { createSmtpFactory, type SmtpOptions } from './smtp/index.js';
 import type { SmtpLimits, SmtpSession } from './smtp/types.js';
+import { Fifo } from './util/fifo.js';
 
 export interface PipelineOptions {
   read?: ReadOptions;
@@ -89,8 +90,7 @@ export async function runPipeline(source: CaptureSource, opts: PipelineOptions =
  * handed over with ids 1, 2, ... Only sessions waiting behind an unresolved earlier connection are held.
  */
 class SessionOrder {
-  private ids: number[] = [];
-  private head = 0;
+  private readonly ids = new Fifo<number>();
   private readonly done = new Map<number, SmtpSession | null>();
   private next = 1;
 
@@ -107,25 +107,20 @@ class SessionOrder {
 
   /** End of the capture: everything left goes out in order (every connection is resolved by now). */
   flush(): void {
-    for (const id of this.ids.slice(this.head)) if (!this.done.has(id)) this.done.set(id, null);
+    for (const id of this.ids.toArray()) if (!this.done.has(id)) this.done.set(id, null);
     this.release();
   }
 
   private release(): void {
-    while (this.head < this.ids.length) {
-      const id = this.ids[this.head];
+    for (let id = this.ids.peek(); id !== undefined; id = this.ids.peek()) {
       const s = this.done.get(id);
       if (s === undefined) break;
       this.done.delete(id);
-      this.head++;
+      this.ids.shift();
       if (s !== null) {
         s.id = this.next++;
         this.out(s);
       }
-    }
-    if (this.head > 4096 && this.head * 2 > this.ids.length) {
-      this.ids = this.ids.slice(this.head);
-      this.head = 0;
     }
   }
 }

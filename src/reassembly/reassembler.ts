@@ -2,6 +2,7 @@
 
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpPacket } from '../decode/types.js';
 import { seqAdd, seqDiff, seqDistance } from './seq.js';
+import { Fifo } from '../util/fifo.js';
 import {
   DEFAULT_REASSEMBLY_LIMITS,
   type ConnectionClose,
@@ -211,8 +212,7 @@ export class Reassembler {
   /** Direct-mapped by srcPort ^ dstPort (same for both directions): most packets skip the map lookups. */
   private readonly cache: Array<Bucket | null> = new Array<Bucket | null>(CACHE_SIZE).fill(null);
   /** Closed connections still in the table, in close order, so they expire even behind idle open ones. */
-  private closedQueue: Conn[] = [];
-  private closedHead = 0;
+  private readonly closedQueue = new Fifo<Conn>();
   private lruHead: Conn | null = null;
   private lruTail: Conn | null = null;
   private trackedCount = 0;
@@ -496,15 +496,10 @@ export class Reassembler {
   /** Drop closed connections idle for a while (they only absorb trailing packets). */
   private sweep(ts: number): void {
     const q = this.closedQueue;
-    while (this.closedHead < q.length) {
-      const c = q[this.closedHead];
+    for (let c = q.peek(); c !== undefined; c = q.peek()) {
       if (c.tracked && ts - c.lastTs <= ZOMBIE_IDLE_SECONDS) break;
       this.untrack(c);
-      this.closedHead++;
-    }
-    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
-      this.closedQueue = q.slice(this.closedHead);
-      this.closedHead = 0;
+      q.shift();
     }
   }
 

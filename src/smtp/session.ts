@@ -15,6 +15,7 @@ import { classifyClient, findClientStart, findServerStart, NEED_MORE, NOT_SMTP }
 import { SMTP_EVENT_BY_NAME } from './events.js';
 import { LineReader } from './lines.js';
 import { parseRetained } from './mime-pool.js';
+import { Fifo } from '../util/fifo.js';
 import type {
   SmtpCommand,
   SmtpEvent,
@@ -160,8 +161,7 @@ export class SmtpConnection implements StreamHandler {
   private holdTx?: Tx;
   private held: HeldData[] = [];
   private heldBytes = 0;
-  private readonly pending: Pending[] = [];
-  private pendingHead = 0;
+  private readonly pending = new Fifo<Pending>();
   private multi?: SmtpReply;
   private readonly txs: Tx[] = [];
   private parses: Promise<void>[] = [];
@@ -696,8 +696,8 @@ export class SmtpConnection implements StreamHandler {
   // ---------------------------------------------------------------- commands
 
   private pushPending(p: Pending): void {
-    if (this.pending.length - this.pendingHead >= MAX_PENDING) {
-      this.pendingHead++;
+    if (this.pending.length >= MAX_PENDING) {
+      this.pending.drop(1);
       const c = p.cmd >= 0 ? this.session.commands[p.cmd] : undefined;
       this.event('pipelining-overflow', c ? { frame: c.frame, tsSec: c.tsSec, tsNsec: c.tsNsec } : NO_REF, 'c2s');
     }
@@ -705,17 +705,11 @@ export class SmtpConnection implements StreamHandler {
   }
 
   private shiftPending(): Pending | undefined {
-    if (this.pendingHead >= this.pending.length) return undefined;
-    const p = this.pending[this.pendingHead++];
-    if (this.pendingHead > 64 && this.pendingHead * 2 > this.pending.length) {
-      this.pending.splice(0, this.pendingHead);
-      this.pendingHead = 0;
-    }
-    return p;
+    return this.pending.shift();
   }
 
   private peekPending(): Pending | undefined {
-    return this.pendingHead < this.pending.length ? this.pending[this.pendingHead] : undefined;
+    return this.pending.peek();
   }
 
   private ensureTx(ref: SegmentRef): Tx {
@@ -986,9 +980,9 @@ export class SmtpConnection implements StreamHandler {
     };
     const verbsFit = fits[code];
     if (!verbsFit) return;
-    for (let k = this.pendingHead; k < this.pending.length; k++) {
-      if (verbsFit.includes(this.pending[k].verb)) {
-        this.pendingHead = k;
+    for (let k = 0; k < this.pending.length; k++) {
+      if (verbsFit.includes(this.pending.at(k)!.verb)) {
+        this.pending.drop(k);
         return;
       }
     }
