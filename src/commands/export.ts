@@ -106,19 +106,24 @@ export async function exportWithResult(
     }
   };
 
+  /** After a failure: every file closed and every temporary file removed. */
+  const discard = (): void => {
+    cleanup();
+    for (const m of open.values()) rmSync(m.tmp, { force: true });
+  };
+
   let result: PipelineResult;
   try {
     result = await runPipeline(capturePath, { ...opts, smtpHooks: { onMessageData } });
   } catch (error) {
-    cleanup();
-    for (const m of open.values()) rmSync(m.tmp, { force: true });
+    discard();
     throw error;
   }
-  cleanup();
   if (failure) {
-    for (const m of open.values()) rmSync(m.tmp, { force: true });
+    discard();
     throw failure.error;
   }
+  cleanup();
 
   const out: ExportedMessage[] = [];
   const byConn = new Map(result.sessions.map((s) => [s.connectionId, s]));
