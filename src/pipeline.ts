@@ -21,7 +21,8 @@ export interface PipelineOptions {
   /**
    * Streams the sessions instead of keeping them: each is handed over, numbered, in id order (its connection's
    * first packet) as soon as every earlier connection is known to be finished or not SMTP, and the result's
-   * `sessions` stays empty. Memory then no longer grows with the number of sessions in the capture.
+   * `sessions` stays empty, and so does `tcp.connections` (unless `reassembly.keepConnectionRecords` is set; totals
+   * stay exact). Memory then no longer grows with the number of sessions or connections in the capture.
    */
   onSession?: (s: SmtpSession) => void;
 }
@@ -53,7 +54,8 @@ export async function runPipeline(source: CaptureSource, opts: PipelineOptions =
         onIgnored: order ? (id) => order.resolve(id, null) : undefined,
       });
   const factory: HandlerFactory | null = smtp && order ? (info) => (order.open(info.id), smtp(info)) : smtp;
-  const reassembler = factory ? new Reassembler(factory, opts.reassembly) : null;
+  const reassembly = order ? { keepConnectionRecords: false, ...opts.reassembly } : opts.reassembly;
+  const reassembler = factory ? new Reassembler(factory, reassembly) : null;
   let tcpPackets = 0;
   // The reassembler keeps nothing of a packet object past push() (payload bytes it buffers are copied): one object
   // is filled for every frame.
@@ -79,7 +81,10 @@ export async function runPipeline(source: CaptureSource, opts: PipelineOptions =
   return {
     capture,
     decode,
-    tcp: { totals: reassembler ? reassembler.totals : {}, connections: reassembler ? reassembler.connections() : [] },
+    tcp: {
+      totals: reassembler ? reassembler.totals : {},
+      connections: reassembler && reassembly?.keepConnectionRecords !== false ? reassembler.connections() : [],
+    },
     sessions,
   };
 }

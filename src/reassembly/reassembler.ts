@@ -18,8 +18,12 @@ import {
 
 /** A segment further than this from a connection's expected sequence numbers belongs to another epoch/leg. */
 const SEQ_WINDOW = 1 << 26;
-/** Closed connections are kept this long (capture seconds) to absorb trailing ACKs and retransmitted FINs. */
+/**
+ * Closed connections are kept this long (capture seconds) to absorb trailing ACKs and retransmitted FINs, and at most
+ * limits.maxClosedConnections of them (default below): a busy capture closes hundreds per second.
+ */
 const ZOMBIE_IDLE_SECONDS = 120;
+const MAX_CLOSED_CONNECTIONS = 1024;
 /** Recent packets remembered per tuple for duplicate detection. */
 const DUP_RING = 4;
 /**
@@ -178,6 +182,20 @@ function newStats(): ConnectionStats {
   };
 }
 
+function addStats(into: ConnectionStats, s: ConnectionStats): void {
+  into.packets += s.packets;
+  into.retransmissions += s.retransmissions;
+  into.overlaps += s.overlaps;
+  into.inconsistentOverlaps = (into.inconsistentOverlaps ?? 0) + (s.inconsistentOverlaps ?? 0);
+  into.outOfOrder += s.outOfOrder;
+  into.gaps += s.gaps;
+  into.gapBytes += s.gapBytes;
+  into.duplicatesAcrossInterfaces += s.duplicatesAcrossInterfaces;
+  into.bufferLimitHits += s.bufferLimitHits;
+  into.bytesC2s += s.bytesC2s;
+  into.bytesS2c += s.bytesS2c;
+}
+
 function noteInterface(info: ConnectionInfo, name: string | undefined): void {
   if (name === undefined) return;
   const names = (info.interfaceNames ??= info.interfaceName !== undefined ? [info.interfaceName] : []);
@@ -208,7 +226,14 @@ export class Reassembler {
   private readonly overlapCheck: boolean;
   /** "ipA ipB ports" -> bucket; A is the smaller endpoint. Only looked up when the cache below misses. */
   private readonly buckets = new Map<string, Bucket>();
+  /** Every connection's record in id order; empty unless limits.keepConnectionRecords. */
   private readonly all: ConnRecord[] = [];
+  private readonly keepRecords: boolean;
+  private readonly maxClosed: number;
+  /** Connections created so far (the last id given). */
+  private connCount = 0;
+  /** Stats of the connections forgotten when records are not kept, summed. */
+  private readonly folded: ConnectionStats = newStats();
   /** Direct-mapped by srcPort ^ dstPort (same for both directions): most packets skip the map lookups. */
   private readonly cache: Array<Bucket | null> = new Array<Bucket | null>(CACHE_SIZE).fill(null);
   /** Closed connections still in the table, in close order, so they expire even behind idle open ones. */
@@ -229,6 +254,8 @@ export class Reassembler {
     this.maxBuf = Math.max(0, this.limits.maxBufferedBytesPerDirection);
     this.dupWindow = (this.limits.duplicateWindowMs ?? 50) / 1000;
     this.overlapCheck = this.limits.overlapCheck ?? true;
+    this.keepRecords = this.limits.keepConnectionRecords ?? true;
+    this.maxClosed = Math.max(0, this.limits.maxClosedConnections ?? MAX_CLOSED_CONNECTIONS);
   }
 
   /** Feed one decoded segment (capture order). Never throws on bad traffic. */
@@ -269,9 +296,9 @@ export class Reassembler {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const rec of this.all) {
-      const c = rec.conn;
-      if (c === null || c.closed) continue;
+    // Every open connection is in the table (eviction closes before it drops); close them in id order.
+    for (const c of this.tracked()) {
+      if (c.closed) continue;
       const bothFin = c.c2s.finOff >= 0 && c.s2c.finOff >= 0;
       this.closeConn(c, bothFin ? 'fin' : 'capture-end', c.lastRef(), null);
     }
@@ -279,31 +306,24 @@ export class Reassembler {
 
   /** Totals across connections. `packets` excludes duplicates, which are counted in duplicatesAcrossInterfaces. */
   get totals(): Record<string, number> {
-    const t: Record<string, number> = {
-      connections: this.all.length, packets: 0, retransmissions: 0, overlaps: 0, inconsistentOverlaps: 0,
-      outOfOrder: 0, gaps: 0, gapBytes: 0, duplicatesAcrossInterfaces: 0, evicted: this.evicted,
-      bufferLimitHits: 0, bytesC2s: 0, bytesS2c: 0,
+    const s = newStats();
+    addStats(s, this.folded);
+    for (const r of this.keepRecords ? this.all : this.tracked().map((c) => c.rec)) addStats(s, r.stats);
+    return {
+      connections: this.connCount, packets: s.packets, retransmissions: s.retransmissions, overlaps: s.overlaps,
+      inconsistentOverlaps: s.inconsistentOverlaps ?? 0, outOfOrder: s.outOfOrder, gaps: s.gaps, gapBytes: s.gapBytes,
+      duplicatesAcrossInterfaces: s.duplicatesAcrossInterfaces, evicted: this.evicted, bufferLimitHits: s.bufferLimitHits,
+      bytesC2s: s.bytesC2s, bytesS2c: s.bytesS2c,
     };
-    for (const c of this.all) {
-      const s = c.stats;
-      t.packets += s.packets;
-      t.retransmissions += s.retransmissions;
-      t.overlaps += s.overlaps;
-      t.inconsistentOverlaps += s.inconsistentOverlaps ?? 0;
-      t.outOfOrder += s.outOfOrder;
-      t.gaps += s.gaps;
-      t.gapBytes += s.gapBytes;
-      t.duplicatesAcrossInterfaces += s.duplicatesAcrossInterfaces;
-      t.bufferLimitHits += s.bufferLimitHits;
-      t.bytesC2s += s.bytesC2s;
-      t.bytesS2c += s.bytesS2c;
-    }
-    return t;
   }
 
-  /** Every connection seen, in id order; closed ones carry their close record with up-to-date stats. */
+  /**
+   * Every connection seen, in id order; closed ones carry their close record with up-to-date stats. Without
+   * keepConnectionRecords, only the connections still in the table.
+   */
   connections(): ReadonlyArray<ConnectionInfo & { close?: ConnectionClose }> {
-    return this.all.map((r) => (r.close ? { ...r.info, close: { ...r.close, stats: { ...r.stats } } } : { ...r.info }));
+    const recs = this.keepRecords ? this.all : this.tracked().map((c) => c.rec);
+    return recs.map((r) => (r.close ? { ...r.info, close: { ...r.close, stats: { ...r.stats } } } : { ...r.info }));
   }
 
   // ---- flow table ----------------------------------------------------------------------------------
@@ -452,7 +472,7 @@ export class Reassembler {
     const senderIsClient = clientIsA === fromA;
     const ref: SegmentRef = { frame: p.frame, tsSec: p.tsSec, tsNsec: p.tsNsec };
     const info: ConnectionInfo = {
-      id: this.all.length + 1,
+      id: this.connCount + 1,
       client: senderIsClient ? { ip: p.src, port: p.srcPort } : { ip: p.dst, port: p.dstPort },
       server: senderIsClient ? { ip: p.dst, port: p.dstPort } : { ip: p.src, port: p.srcPort },
       interfaceIndex: p.interfaceIndex,
@@ -479,7 +499,8 @@ export class Reassembler {
       c.c2s.maxEndSeq = p.ack;
     }
     bucket.conns.push(c);
-    this.all.push(rec);
+    this.connCount++;
+    if (this.keepRecords) this.all.push(rec);
     this.lruAppend(c);
     this.trackedCount++;
     while (this.trackedCount > this.limits.maxConnections && this.lruHead !== null && this.lruHead !== c) {
@@ -497,10 +518,17 @@ export class Reassembler {
   private sweep(ts: number): void {
     const q = this.closedQueue;
     for (let c = q.peek(); c !== undefined; c = q.peek()) {
-      if (c.tracked && ts - c.lastTs <= ZOMBIE_IDLE_SECONDS) break;
+      if (c.tracked && ts - c.lastTs <= ZOMBIE_IDLE_SECONDS && q.length <= this.maxClosed) break;
       this.untrack(c);
       q.shift();
     }
+  }
+
+  /** Connections in the table (open ones and closed ones kept for trailing packets), in id order. */
+  private tracked(): Conn[] {
+    const out: Conn[] = [];
+    for (let c = this.lruHead; c !== null; c = c.next) out.push(c);
+    return out.sort((a, b) => a.info.id - b.info.id);
   }
 
   private untrack(c: Conn): void {
@@ -513,8 +541,9 @@ export class Reassembler {
     if (i >= 0) conns.splice(i, 1);
     if (conns.length === 0) this.dropBucket(c.bucket);
     for (const e of c.bucket.recent) if (e.conn === c) e.conn = null;
-    // From now on only the record remains (closeConn ran before for an open connection).
+    // From now on only the record remains (closeConn ran before for an open connection), if records are kept.
     c.rec.conn = null;
+    if (!this.keepRecords) addStats(this.folded, c.rec.stats);
   }
 
   private dropBucket(b: Bucket): void {

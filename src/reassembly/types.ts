@@ -134,6 +134,17 @@ export interface ReassemblyLimits {
    * count inconsistent overlaps (against buffered data the comparison is exact). Default true.
    */
   overlapCheck?: boolean;
+  /**
+   * Closed connections kept (at most ZOMBIE_IDLE_SECONDS of capture time each) to absorb trailing ACKs, FINs and
+   * RSTs; the oldest is dropped beyond this. Default 1024.
+   */
+  maxClosedConnections?: number;
+  /**
+   * Keep a record of every connection for connections() (default true). When false, a connection dropped from the
+   * table is folded into totals and forgotten, so memory no longer grows with the number of connections;
+   * connections() then lists only those still in the table.
+   */
+  keepConnectionRecords?: boolean;
 }
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {

@@ -471,6 +471,49 @@ describe('Reassembler: trailing packets and keep-alives', () => {
     assert.equal(t.r.totals.connections, 4);
   });
 
+  it('keeps at most maxClosedConnections closed connections: beyond, the oldest is forgotten first', () => {
+    const run = (limits: { maxClosedConnections?: number }): Harness => {
+      const convs = [39000, 39001, 39002].map((sport) => new Conv({ sport }));
+      const t = new Harness(limits);
+      for (const v of convs) t.push(...v.handshake(), v.c('x'), v.c('', { flags: FA }), v.s('', { flags: FA }), v.c(''));
+      // A new connection sweeps the table; then the first and second connections each get a late segment.
+      const d = new Conv({ sport: 41000 });
+      t.push(d.syn(), convs[0].c('late'), convs[1].c('late'));
+      return t.finish();
+    };
+    const capped = run({ maxClosedConnections: 2 });
+    assert.equal(capped.r.totals.connections, 5);
+    const late = capped.r.connections()[4];
+    assert.deepEqual([late.client.port, late.startSeen], [39000, false]);
+    // By default (1024) all three are kept and absorb their late segments.
+    assert.equal(run({}).r.totals.connections, 4);
+  });
+
+  it('without connection records, totals stay exact and connections() lists only the table', () => {
+    const run = (keepConnectionRecords: boolean): Harness => {
+      const t = new Harness({ keepConnectionRecords, maxClosedConnections: 1 });
+      for (let i = 0; i < 5; i++) {
+        const v = new Conv({ sport: 39000 + i });
+        t.push(...v.handshake());
+        const mail = v.c('MAIL');
+        t.push(mail, { ...mail }, v.s('250 ok\r\n'), v.c('', { flags: FA }), v.s('', { flags: FA }), v.c(''));
+      }
+      const open = new Conv({ sport: 42000 });
+      return t.push(...open.handshake(), open.c('EHLO x\r\n'));
+    };
+    const kept = run(true);
+    const folded = run(false);
+    assert.deepEqual(folded.r.totals, kept.r.totals);
+    assert.equal(kept.r.totals.retransmissions, 5);
+    assert.equal(kept.r.connections().length, 6);
+    // The last closed connection and the open one are still in the table.
+    assert.deepEqual(folded.r.connections().map((c) => c.client.port), [39004, 42000]);
+    folded.finish();
+    kept.finish();
+    assert.deepEqual(folded.r.totals, kept.r.totals);
+    assert.equal(folded.handlers.filter((h) => h.closed === 1).length, 6);
+  });
+
   it('does not call a keep-alive byte an inconsistent overlap', () => {
     const v = new Conv();
     const t = new Harness().push(...v.handshake(), v.c('HELO x\r\n'));
