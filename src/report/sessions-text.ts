@@ -135,10 +135,14 @@ export function sessionsJson(r: SessionsResult): { sessions: Record<string, unkn
  */
 export function sessionsJsonWriter(write: (text: string) => void): { add(s: SmtpSession): void; end(): void } {
   let n = 0;
+  // Each session is serialised inside the document's own frame, so that it comes out indented as in the whole
+  // document (no second pass over the text to indent it); the frame is cut off again.
+  const head = '{\n  "sessions": [\n';
+  const tail = '\n  ]\n}';
   return {
     add(s) {
-      const body = safeJson(sessionJson(s)).replace(/\n/g, '\n    ');
-      write(`${n++ === 0 ? '{\n  "sessions": [\n' : ',\n'}    ${body}`);
+      const framed = safeJson({ sessions: [sessionJson(s)] });
+      write((n++ === 0 ? head : ',\n') + framed.slice(head.length, framed.length - tail.length));
     },
     end() {
       write(n === 0 ? '{\n  "sessions": []\n}\n' : '\n  ]\n}\n');
