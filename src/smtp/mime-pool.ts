@@ -13,11 +13,6 @@ const WORKER_MIN_BYTES = 16 * 1024;
  * that does not fit is parsed inline (memory stays bounded, and the main thread slows down to the worker's pace).
  */
 const RING_BYTES = 24 * 1024 * 1024;
-/**
- * Allocations go back to the start of the ring once past this offset (when the start is free): while the worker keeps
- * up, only these first pages are touched (resident), and the rest of the ring is there for when it falls behind.
- */
-const RING_SOFT = 4 * 1024 * 1024;
 /** Messages start on this boundary, so that copying a chunk into the ring runs at memcpy speed (see body.ts). */
 const RING_ALIGN = 64;
 
@@ -65,7 +60,7 @@ const waiting = new Map<number, Waiting>();
 let ring: SharedArrayBuffer | null = null;
 let ringView: Uint8Array | null = null;
 let ringSent = false;
-const space = new RingSpace(RING_BYTES, RING_ALIGN, RING_SOFT);
+const space = new RingSpace(RING_BYTES, RING_ALIGN);
 
 function fail(): void {
   // The worker died (a bug, or out of memory): its messages get an error; everything from now on is parsed inline.

@@ -9,15 +9,9 @@ export class RingSpace {
   /** Wrap-arounds so far. */
   wraps = 0;
 
-  /**
-   * `soft`: once the next allocation would start at or past this offset, it goes back to the start instead whenever
-   * the start is free. A ring that keeps up then only ever touches its first `soft` bytes (plus one allocation), and
-   * uses the rest only while its reader falls behind. Default: the whole ring (wrap only at the end).
-   */
   constructor(
     readonly size: number,
     private readonly align = 64,
-    private readonly soft = size,
   ) {}
 
   /** Allocations not yet freed. */
@@ -36,7 +30,7 @@ export class RingSpace {
     }
     let at = -1;
     if (this.wrap < 0) {
-      if (this.head + size <= this.size && (this.head < this.soft || size > this.tail)) at = this.head;
+      if (this.head + size <= this.size) at = this.head;
       else if (size <= this.tail) {
         this.wrap = this.head;
         this.wraps++;

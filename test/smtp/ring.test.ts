@@ -10,10 +10,9 @@ describe('RingSpace', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(1024, 256),
-        fc.option(fc.integer({ min: 0, max: 1024 }), { nil: undefined }),
         fc.array(fc.oneof(fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 64 }), fc.constant(0)), { minLength: 1, maxLength: 300 }),
-        (cap, soft, ops) => {
-          const ring = new RingSpace(cap, 16, soft);
+        (cap, ops) => {
+          const ring = new RingSpace(cap, 16);
           const live: Array<{ at: number; end: number }> = [];
           for (const op of ops) {
             if (op === 0) {
@@ -55,25 +54,5 @@ describe('RingSpace', () => {
     ring.freeOldest(ring.end(b, 400)); // the last before the wrap: used is [0, 400) now
     assert.equal(ring.allocate(600), 400);
     assert.equal(ring.allocate(1), -1);
-  });
-
-  it('with a soft limit, goes back to the start as soon as it is past the limit and the start is free', () => {
-    const ring = new RingSpace(1000, 100, 300);
-    const a = ring.allocate(200); // [0, 200)
-    const b = ring.allocate(200); // [200, 400): starts below 300
-    assert.deepEqual([a, b], [0, 200]);
-    assert.equal(ring.allocate(100), 400); // past 300, but the start is in use: go on
-    ring.freeOldest(ring.end(a, 200));
-    assert.equal(ring.allocate(300), 500); // the start is free but too small for 300
-    assert.equal(ring.allocate(200), 0); // fits before the oldest live one: back to the start
-    assert.equal(ring.wraps, 1);
-    // Without the soft limit the same steps stay at the end.
-    const plain = new RingSpace(1000, 100);
-    const p = plain.allocate(200);
-    plain.allocate(200);
-    plain.allocate(100);
-    plain.freeOldest(plain.end(p, 200));
-    assert.equal(plain.allocate(300), 500);
-    assert.equal(plain.allocate(200), 800);
   });
 });
