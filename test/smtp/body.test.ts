@@ -174,6 +174,22 @@ describe('the MIME worker ring', () => {
     assert.equal(ringState().inRing, 0);
     assert.ok(chunkPoolIdle() <= 512);
   });
+
+  it('lets a message wait for room when the ring is full, and parses inline beyond what may wait', async () => {
+    // 40 MiB at once through a 24 MiB ring: ~23 go in, ~8 MiB wait for the worker, the rest is parsed inline.
+    const batch = Array.from({ length: 40 }, (_, i) => {
+      const msg = message(1000 + i, 1 << 20);
+      return { seed: 1000 + i, msg, p: retained(msg) };
+    });
+    const waiting = ringState().deferred;
+    assert.ok(waiting >= 4 && waiting <= 8, `${waiting} messages waiting`);
+    for (const x of batch) {
+      const r = await x.p;
+      assert.equal(r.sha256, sha(x.msg), `message ${x.seed}`);
+      assert.equal(r.info.messageId, `<m${x.seed}@x>`);
+    }
+    assert.deepEqual(ringState(), { inRing: 0, wraps: ringState().wraps, deferred: 0 });
+  });
 });
 
 describe('bodySha256 through the whole parser', () => {
