@@ -17,9 +17,9 @@ import { replay } from './commands/replay.js';
 import { replayHeader, replayLine } from './report/replay-text.js';
 import { configCommand, configExitCode } from './commands/config.js';
 import { configMarkdown, configText } from './config/render.js';
-import { triage, triageOptions, triageOptionsFromArgs, type TriageEntry } from './commands/triage.js';
-import { renderChartSvg, renderHtml, writeTriageHtml } from './report/html/index.js';
-import { openLocation } from './triage/source.js';
+import { triage, triageOptions, triageOptionsFromArgs } from './commands/triage.js';
+import { triageHtml } from './commands/triage-html.js';
+import { renderChartSvg, renderHtml } from './report/html/index.js';
 import { analyzeWithSessions, type AnalyzeOptions } from './commands/analyze.js';
 import { renderAnalysisText } from './report/analysis-text.js';
 import { renderAnalysisMarkdown } from './report/analysis-markdown.js';
@@ -174,28 +174,8 @@ async function runTriage(a: Record<string, unknown> & { paths: string[] }): Prom
     return { exitCode: r.interrupted ? EXIT.interrupted : r.exitCode };
   }
   // html: the summary table on stdout as usual, then a folder with an index page and one report per capture.
-  const dir = typeof a.output === 'string' ? a.output : undefined;
-  if (!dir) throw new UsageError('--format html writes a folder: add --output DIR');
   const opts = triageOptionsFromArgs({ ...a, format: 'table', output: undefined });
-  const entries: TriageEntry[] = [];
-  const r = await triage(a.paths, { ...opts, onEntry: (e) => entries.push(e) });
-  const analyzeOpts = (opts.analyzeOptions ?? {}) as Parameters<typeof analyzeWithSessions>[1];
-  const written = await writeTriageHtml(
-    dir,
-    entries.map((e) => ({
-      path: e.source.path,
-      ticket: e.source.ticket,
-      document: e.kind === 'document' ? e.document : null,
-      error: e.kind === 'error' ? e.error : null,
-    })),
-    async (_path, i) => {
-      const e = entries[i];
-      if (e.kind !== 'document') return null;
-      const loc = e.source.location;
-      const source = loc.kind === 'file' ? loc.file : { stream: await openLocation(loc), name: e.source.path };
-      return renderHtml(await analyzeWithSessions(source, analyzeOpts));
-    },
-  );
+  const { result: r, written } = await triageHtml(a.paths, opts, typeof a.output === 'string' ? a.output : undefined);
   process.stderr.write(`splice-doctor: wrote ${escapeTerminal(written.index)} and ${written.reports.length} report(s)\n`);
   return { exitCode: r.interrupted ? EXIT.interrupted : r.exitCode };
 }
