@@ -15,6 +15,7 @@ import {
   type StreamChunk,
   type StreamHandler,
 } from './types.js';
+import { SMTP_PORTS, SMTP_TLS_PORTS } from '../util/ports.js';
 
 /** A segment further than this from a connection's expected sequence numbers belongs to another epoch/leg. */
 const SEQ_WINDOW = 1 << 26;
@@ -38,8 +39,6 @@ const HIST_CHUNKS = 16;
 const HIST_SAMPLES = 8;
 /** Stands for "no event can cite this packet" (see needRef in process()); never handed to a handler. */
 const NO_REF: SegmentRef = Object.freeze({ frame: 0, tsSec: 0, tsNsec: 0 });
-/** Ports that are a server when no SYN tells us (SMTP family first, then well-known). */
-const SERVER_PORTS = new Set([25, 587, 465, 2525, 1224, 10025, 10024]);
 
 /** A piece of stream kept out of order. `bytes` is null for ignored connections and for snaplen-missing bytes. */
 interface Seg {
@@ -207,7 +206,8 @@ function sameInterface(info: ConnectionInfo, p: TcpPacket): boolean {
 }
 
 function serverRank(port: number): number {
-  return SERVER_PORTS.has(port) ? 0 : port < 1024 ? 1 : 2;
+  // Without a SYN the server is the side on an SMTP port (plain or implicit TLS), else a well-known port.
+  return SMTP_PORTS.has(port) || SMTP_TLS_PORTS.has(port) ? 0 : port < 1024 ? 1 : 2;
 }
 
 /** Without a SYN: true when the packet's destination looks like the server. */

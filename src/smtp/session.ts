@@ -25,6 +25,7 @@ import type {
   SmtpTransaction,
   TransactionAbort,
 } from './types.js';
+import { SMTP_PORTS } from '../util/ports.js';
 
 /** Bytes per direction examined before a connection is declared not SMTP. */
 export const DETECT_BYTES = 4096;
@@ -43,8 +44,6 @@ const KNOWN_VERBS = new Set([
 const FOREIGN_VERBS = new Set(['USER', 'PASS', 'SYST', 'FEAT', 'PWD', 'CWD', 'TYPE', 'PASV', 'EPSV', 'LIST', 'RETR', 'STOR', 'OPTS', 'CAPA', 'ACCT']);
 const NO_REF: SegmentRef = { frame: 0, tsSec: 0, tsNsec: 0 };
 const BASE64ISH = /^[A-Za-z0-9+/=]{8,}$/;
-/** Server ports on which a capture that starts inside a message body is still recognised (no greeting, no SYN). */
-const MID_BODY_PORTS = new Set([25, 587, 2525, 1224, 10024, 10025, 10026]);
 const MAIL_HEADER =
   /^(?:received|from|to|cc|subject|date|message-id|mime-version|content-type|content-transfer-encoding|content-disposition|return-path|reply-to|dkim-signature|x-[a-z0-9-]+):/im;
 
@@ -344,7 +343,8 @@ export class SmtpConnection implements StreamHandler {
    * message (CRLF text lines with mail headers, a MIME boundary or base64 lines), server bytes absent or replies.
    */
   private startsInBody(): boolean {
-    if (this.info.startSeen || !MID_BODY_PORTS.has(this.info.server.port)) return false;
+    // Only plain-text SMTP ports: a capture that starts inside an implicit-TLS session (465) shows no body.
+    if (this.info.startSeen || !SMTP_PORTS.has(this.info.server.port)) return false;
     const b = this.dbuf!;
     const ns = this.dlen.s2c;
     if (ns > 0 && !looksLikeReply(b.s2c.subarray(0, ns), 0)) return false;

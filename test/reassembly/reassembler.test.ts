@@ -215,6 +215,14 @@ describe('Reassembler: connections whose start was not captured', () => {
     assert.deepEqual(t.h().info.server, { ip: '1.1.1.1', port: 9000 });
   });
 
+  it('takes an SMTP port as server over a smaller unregistered one (10026: a content filter reinjecting mail)', () => {
+    for (const port of [10026, 465, 1224]) {
+      const t = new Harness();
+      t.push({ src: '127.0.0.1', sport: 1100, dst: '127.0.0.1', dport: port, seq: 1, data: 'x' }).finish();
+      assert.deepEqual(t.h().info.server, { ip: '127.0.0.1', port }, `port ${port}`);
+    }
+  });
+
   it('uses a SYN-ACK without SYN to find both roles and ISNs', () => {
     const v = new Conv();
     v.syn();
