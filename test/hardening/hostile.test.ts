@@ -187,16 +187,21 @@ describe('hostile inputs', () => {
   const FLOOD = 50_000;
   const maxConnections = 1000;
 
-  it('50,000 tiny connections: tracked ones bounded by maxConnections, evictions counted, a small record each', async () => {
-    const path = synFlood(FLOOD);
-    // Retained heap, measured after full collections: what stays per connection once the table evicted it.
+  /** Runs `f` and returns its value with the heap it leaves behind per flood connection, after full collections. */
+  async function retainedPerConnection<T>(f: () => Promise<T>): Promise<{ value: T; perConnection: number }> {
     v8.setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     gc();
     const heap0 = process.memoryUsage().heapUsed;
-    const m = await measured(() => runPipeline(path, { reassembly: { maxConnections } }));
+    const value = await f();
     gc();
-    const perConnection = (process.memoryUsage().heapUsed - heap0) / FLOOD;
+    return { value, perConnection: (process.memoryUsage().heapUsed - heap0) / FLOOD };
+  }
+
+  it('50,000 tiny connections: tracked ones bounded by maxConnections, evictions counted, a small record each', async () => {
+    const path = synFlood(FLOOD);
+    // Retained heap: what stays per connection once the table evicted it.
+    const { value: m, perConnection } = await retainedPerConnection(() => measured(() => runPipeline(path, { reassembly: { maxConnections } })));
     const r = m.value;
     assert.equal(r.capture.error, null);
     assert.equal(r.tcp.totals.connections, FLOOD);
@@ -211,14 +216,10 @@ describe('hostile inputs', () => {
 
   it('50,000 tiny connections, streamed (as `sessions` runs): nothing kept per connection, totals exact', async () => {
     const path = synFlood(FLOOD);
-    v8.setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    gc();
-    const heap0 = process.memoryUsage().heapUsed;
     let streamed = 0;
-    const r = await runPipeline(path, { reassembly: { maxConnections }, onSession: () => streamed++ });
-    gc();
-    const perConnection = (process.memoryUsage().heapUsed - heap0) / FLOOD;
+    const { value: r, perConnection } = await retainedPerConnection(() =>
+      runPipeline(path, { reassembly: { maxConnections }, onSession: () => streamed++ }),
+    );
     assert.equal(r.tcp.totals.connections, FLOOD);
     assert.equal(r.tcp.totals.evicted, FLOOD - maxConnections);
     assert.equal(r.tcp.totals.packets, FLOOD);
