@@ -308,7 +308,7 @@ export class Reassembler {
   get totals(): Record<string, number> {
     const s = newStats();
     addStats(s, this.folded);
-    for (const r of this.keepRecords ? this.all : this.tracked().map((c) => c.rec)) addStats(s, r.stats);
+    for (const r of this.records()) addStats(s, r.stats);
     return {
       connections: this.connCount, packets: s.packets, retransmissions: s.retransmissions, overlaps: s.overlaps,
       inconsistentOverlaps: s.inconsistentOverlaps ?? 0, outOfOrder: s.outOfOrder, gaps: s.gaps, gapBytes: s.gapBytes,
@@ -322,8 +322,7 @@ export class Reassembler {
    * keepConnectionRecords, only the connections still in the table.
    */
   connections(): ReadonlyArray<ConnectionInfo & { close?: ConnectionClose }> {
-    const recs = this.keepRecords ? this.all : this.tracked().map((c) => c.rec);
-    return recs.map((r) => (r.close ? { ...r.info, close: { ...r.close, stats: { ...r.stats } } } : { ...r.info }));
+    return this.records().map((r) => (r.close ? { ...r.info, close: { ...r.close, stats: { ...r.stats } } } : { ...r.info }));
   }
 
   // ---- flow table ----------------------------------------------------------------------------------
@@ -522,6 +521,11 @@ export class Reassembler {
       this.untrack(c);
       q.shift();
     }
+  }
+
+  /** Records of every connection, or without keepConnectionRecords of those still in the table; in id order. */
+  private records(): ConnRecord[] {
+    return this.keepRecords ? this.all : this.tracked().map((c) => c.rec);
   }
 
   /** Connections in the table (open ones and closed ones kept for trailing packets), in id order. */
