@@ -62,6 +62,9 @@ export const STAGES: Stage[] = [
       // Loaded lazily so the reader benchmarks run without the later stages.
       const { sessionsStream } = await import('../src/commands/sessions.js');
       const { sessionsJsonWriter } = await import('../src/report/sessions-text.js');
+      const { limitHeapGrowth } = await import('../src/util/heap.js');
+      // As `splice-doctor sessions` does before its streamed pass.
+      limitHeapGrowth();
       let jsonBytes = 0;
       const w = sessionsJsonWriter((t) => (jsonBytes += t.length));
       const r = await sessionsStream(path, {}, (s) => w.add(s));

@@ -26,6 +26,7 @@ import { renderAnalysisMarkdown } from './report/analysis-markdown.js';
 import { renderAnalysisJson } from './report/analysis-json.js';
 import { AddressRedactor } from './util/redact.js';
 import { safeJson } from './util/json.js';
+import { limitHeapGrowth } from './util/heap.js';
 
 /** What a command handler hands back to the entry point. */
 interface Outcome {
@@ -98,7 +99,9 @@ async function runSessions(a: LimitArgs & { capture: string; format: string; exp
   // With --export, one pass both lists the sessions and writes the messages.
   const exported = a.export ? await exportWithResult(a.capture, a.export, pipelineOptions(a)) : null;
   if (!exported) {
-    // Streamed: each session is written (JSON) or made into its table row as soon as it is complete.
+    // Streamed: each session is written (JSON) or made into its table row as soon as it is complete, so the heap
+    // need not grow beyond what is alive.
+    limitHeapGrowth();
     const rows: SessionRow[] = [];
     const writer = sessionsJsonWriter((t) => process.stdout.write(t));
     const asJson = a.format === 'json';
