@@ -3,6 +3,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { SegmentRef } from '../reassembly/types.js';
 import type { BodyPoint as SmtpBodyPoint } from './types.js';
+import { SLOT_BYTES, slots } from './slots.js';
 
 const LF = 10;
 const CR = 13;
@@ -136,8 +137,11 @@ export interface SinkResult {
    */
   sha256: string | undefined;
   prefixSha256: string;
-  /** The retained bytes as pooled chunks of CHUNK_BYTES (each a view from offset 0 of its own ArrayBuffer). */
-  parts: Buffer[];
+  /**
+   * The retained bytes in chunks of CHUNK_BYTES (only the last may be shorter): each is a pooled private chunk (a
+   * view from offset 0 of its own ArrayBuffer) or, where messages go to the MIME worker, a shared slot (slots.ts).
+   */
+  parts: Uint8Array[];
   retainedBytes: number;
   truncated: boolean;
   /** Unstuffed bytes hashed (the bytes before the first gap). */
@@ -147,17 +151,18 @@ export interface SinkResult {
 const PREFIX_BYTES = 4096;
 /**
  * 32 KiB: at the peak every in-progress message holds a partly filled chunk, so smaller chunks mean less fresh memory
- * (page faults, ~1.5 ms per MiB here); measured 2-3% faster than 64 KiB on the benchmark, same peak RSS.
+ * (page faults, ~1.5 ms per MiB here); measured 2-3% faster than 64 KiB on the benchmark, same peak RSS. One chunk is
+ * one slot of the shared memory that carries messages to the MIME worker (slots.ts).
  */
-export const CHUNK_BYTES = 32 * 1024;
+export const CHUNK_BYTES = SLOT_BYTES;
 /** Idle chunks kept for reuse (fresh memory costs page faults: ~1.5 ms per MiB here, more than copying into it). */
 const POOL_MAX = 512;
 /**
- * Chunks never leave this thread: a message for the MIME worker is copied into shared memory (see mime-pool.ts).
- * Copying into a SharedArrayBuffer is ~10x slower unless source and target are equally aligned (V8 copies shared
- * memory with relaxed atomics), which the many small writes here never are; and transferring the chunks instead
- * made every byte count as new external memory each time a chunk came back (~37 extra young-generation
- * collections per GiB on this thread).
+ * Private chunks never leave this thread. Where messages go to the MIME worker, a full chunk is copied into a slot of
+ * shared memory (slots.ts) and the private chunk is refilled: copying into a SharedArrayBuffer is ~10x slower unless
+ * source and target are equally aligned (V8 copies shared memory with relaxed atomics), which the many small body
+ * writes never are but a whole chunk always is; and transferring chunks instead made every byte count as new
+ * external memory each time a chunk came back (~37 extra young-generation collections per GiB on this thread).
  */
 const pool: Buffer[] = [];
 
@@ -165,10 +170,18 @@ function takeChunk(): Buffer {
   return pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
 }
 
-/** Returns chunks (from SinkResult.parts) to the pool; they must not be used after, and each at most once. */
+/**
+ * Returns chunks (from SinkResult.parts) to the pool, and slots to theirs; they must not be used after, and each at
+ * most once.
+ */
 export function releaseChunks(chunks: readonly Uint8Array[]): void {
   for (const c of chunks) {
-    if (pool.length >= POOL_MAX) return;
+    const slot = slots.indexOf(c);
+    if (slot >= 0) {
+      slots.release(slot);
+      continue;
+    }
+    if (pool.length >= POOL_MAX) continue;
     if (c.byteOffset === 0 && c.buffer.byteLength === CHUNK_BYTES && c.buffer instanceof ArrayBuffer) {
       pool.push(c instanceof Buffer && c.length === CHUNK_BYTES ? c : Buffer.from(c.buffer, 0, CHUNK_BYTES));
     }
@@ -198,8 +211,8 @@ export class MessageSink implements ByteSink {
   private prefix: Hash | undefined = createHash('sha256');
   private prefixSha?: string;
   private prefixLen = 0;
-  /** Full retained chunks (hashed already unless the hash is deferred). */
-  private readonly chunks: Buffer[] = [];
+  /** Full retained chunks, private or in slots (hashed already unless the hash is deferred). */
+  private readonly chunks: Uint8Array[] = [];
   /** The chunk being filled: retained while `len < maxBytes`, otherwise a staging area. */
   private cur: Buffer | undefined;
   private curLen = 0;
@@ -286,8 +299,14 @@ export class MessageSink implements ByteSink {
     if (!this.deferred && this.curLen > this.curHashed) this.hash.update(c.subarray(this.curHashed, this.curLen));
     this.curHashed = 0;
     if (this.curKept > 0) {
-      this.chunks.push(this.curKept === c.length ? c : c.subarray(0, this.curKept));
-      this.cur = undefined;
+      // A full chunk goes to shared memory when it can, and the private one is refilled.
+      const slot = this.curKept === CHUNK_BYTES ? slots.store(c, CHUNK_BYTES) : null;
+      if (slot !== null) {
+        this.chunks.push(slot);
+      } else {
+        this.chunks.push(this.curKept === c.length ? c : c.subarray(0, this.curKept));
+        this.cur = undefined;
+      }
     }
     this.curLen = 0;
     this.curKept = 0;

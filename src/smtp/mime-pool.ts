@@ -1,30 +1,28 @@
-// MIME parsing off the main thread: large retained messages are copied into a shared ring that one worker reads.
+// MIME parsing off the main thread: large retained messages are parsed by one worker, which reads them in the
+// shared slots their chunks were copied into (slots.ts).
 
 import { createHash } from 'node:crypto';
-import { Worker, isMainThread } from 'node:worker_threads';
-import { joinChunks, releaseChunks } from './body.js';
+import { Worker } from 'node:worker_threads';
+import { CHUNK_BYTES, joinChunks, releaseChunks } from './body.js';
 import { parseMessage, type MimeResult } from './mime.js';
-import { RingSpace } from './ring.js';
+import { slots } from './slots.js';
 import { Fifo } from '../util/fifo.js';
 
 /** Smaller messages are parsed inline: posting one costs about as much as parsing it. */
 const WORKER_MIN_BYTES = 16 * 1024;
 /**
- * The shared ring that carries messages to the worker, i.e. the bytes handed over and not yet parsed; a message
- * that does not fit waits for room (DEFER_MAX_BYTES), then is parsed inline (memory stays bounded, and the main
- * thread slows down to the worker's pace).
+ * Bytes handed to the worker and not yet parsed. A message that would go beyond waits for the worker to catch up
+ * (DEFER_MAX_BYTES), then is parsed inline: memory stays bounded, and the main thread slows down to the worker's pace.
  */
-const RING_BYTES = 24 * 1024 * 1024;
+const QUEUE_MAX_BYTES = 24 * 1024 * 1024;
 /**
- * A message the ring cannot take right now waits (its chunks held) for the worker to free space, up to this many bytes
+ * A message the queue cannot take right now waits (its chunks held) for the worker to catch up, up to this many bytes
  * in all; beyond, it is parsed inline. Parsing inline costs the main thread ~1.3 ms per 260 KiB message and its
  * garbage; waiting costs only the chunks, for the few milliseconds the worker needs.
  */
 const DEFER_MAX_BYTES = 8 * 1024 * 1024;
-/** Messages start on this boundary, so that copying a chunk into the ring runs at memcpy speed (see body.ts). */
-const RING_ALIGN = 64;
 
-/** The retained start of a message as MessageSink.finish() gives it: pooled chunks (see body.ts). */
+/** The retained start of a message as MessageSink.finish() gives it: chunks and slots (see body.ts). */
 export interface RetainedMessage {
   parts: Uint8Array[];
   retainedBytes: number;
@@ -35,27 +33,27 @@ export interface RetainedResult extends MimeResult {
   sha256?: string;
 }
 
-/** A job as the worker gets it: the message is ring[offset, offset + length). */
+/** A job as the worker gets it: the message is the slots in order, each full but the last. */
 export interface MimeJob {
   id: number;
-  offset: number;
+  slots: number[];
   length: number;
   truncated: boolean;
   /** Also hash the message (MessageSink deferred it: see SinkResult.sha256). */
   hash: boolean;
 }
 
-/** One post to the worker: the ring (in the first post only) and jobs. */
+/** One post to the worker: the slots' shared memory (in the first post only) and jobs. */
 export interface MimeBatch {
-  ring?: SharedArrayBuffer;
+  slots?: SharedArrayBuffer;
   jobs: MimeJob[];
 }
 
 interface Waiting {
   bytes: number;
   truncated: boolean;
-  /** End of its space in the ring, freed when the worker has answered (answers come in job order). */
-  end: number;
+  /** The message's slots, released when the worker has answered. */
+  parts: Uint8Array[];
   resolve: (r: RetainedResult) => void;
 }
 
@@ -63,12 +61,8 @@ let worker: Worker | null = null;
 let broken = false;
 let nextId = 1;
 const waiting = new Map<number, Waiting>();
-
-/** The shared ring and its space; jobs are answered in the order they were posted, so space is freed in order. */
-let ring: SharedArrayBuffer | null = null;
-let ringView: Uint8Array | null = null;
-let ringSent = false;
-const space = new RingSpace(RING_BYTES, RING_ALIGN);
+let queuedBytes = 0;
+let slotsSent = false;
 
 interface Deferred {
   m: RetainedMessage;
@@ -76,7 +70,7 @@ interface Deferred {
   hash: boolean;
   resolve: (r: RetainedResult) => void;
 }
-/** Messages waiting for ring space, in arrival order (they go to the worker before any later message). */
+/** Messages waiting for the worker to catch up, in arrival order (they go to it before any later message). */
 const deferred = new Fifo<Deferred>();
 let deferredBytes = 0;
 
@@ -84,15 +78,17 @@ function fail(): void {
   // The worker died (a bug, or out of memory): its messages get an error; everything from now on is parsed inline.
   broken = true;
   worker = null;
+  slots.disable();
   const jobs = [...waiting.values()];
   waiting.clear();
-  space.reset();
+  queuedBytes = 0;
   for (let d = deferred.shift(); d !== undefined; d = deferred.shift()) {
     deferredBytes -= d.m.retainedBytes;
     const { m, truncated, hash, resolve } = d;
     parseInline(m, truncated, hash).then(resolve);
   }
   for (const j of jobs) {
+    releaseChunks(j.parts);
     j.resolve({
       info: { to: [], attachments: [], eicar: false, avHeaders: [], retainedBytes: j.bytes, truncated: j.truncated },
       error: 'the MIME worker thread failed',
@@ -109,7 +105,8 @@ function start(): Worker | null {
         const j = waiting.get(r.id);
         if (!j) continue;
         waiting.delete(r.id);
-        space.freeOldest(j.end);
+        queuedBytes -= j.bytes;
+        releaseChunks(j.parts);
         j.resolve(r.result);
       }
       placeDeferred();
@@ -121,34 +118,32 @@ function start(): Worker | null {
     });
     w.unref();
     worker = w;
-    ring ??= new SharedArrayBuffer(RING_BYTES);
-    ringView ??= new Uint8Array(ring);
-    ringSent = false;
+    slotsSent = false;
   } catch {
     broken = true;
+    slots.disable();
   }
   return worker;
 }
 
-/**
- * Offload only from the main thread: inside a worker (a triage worker, one per core) the other captures already keep
- * the cores busy, and a MIME thread per worker would only compete with them. SPLICE_DOCTOR_MIME_INLINE=1 turns it off.
+/*
+ * Offload only from the main thread (slots.enabled): inside a worker (a triage worker, one per core) the other
+ * captures already keep the cores busy, and a MIME thread per worker would only compete with them.
+ * SPLICE_DOCTOR_MIME_INLINE=1 turns it off.
  */
-const OFFLOAD = isMainThread && !process.env.SPLICE_DOCTOR_MIME_INLINE;
 
 /**
- * parseMessage of a retained message, in a worker thread when the message is large and fits in the ring (now, or
- * once earlier messages are parsed), otherwise inline; with `hash`, also the SHA-256 of the retained bytes (the
+ * parseMessage of a retained message, in a worker thread when the message is large and the worker's queue has room
+ * for it (now, or once earlier messages are parsed) and every chunk of it is in a slot, otherwise inline; with `hash`, also the SHA-256 of the retained bytes (the
  * whole message, when MessageSink deferred it). The parts are consumed: they go back to the chunk pool and must not
  * be used afterwards. The result is the same either way; never rejects.
  */
 export function parseRetained(m: RetainedMessage, truncated: boolean, hash = false): Promise<RetainedResult> {
   const bytes = m.retainedBytes;
-  const w = OFFLOAD && bytes >= WORKER_MIN_BYTES && bytes <= RING_BYTES ? start() : null;
-  if (!w) return parseInline(m, truncated, hash);
-  if (deferred.length === 0) {
-    const at = space.allocate(bytes);
-    if (at >= 0) return new Promise((resolve) => post(w, m, at, truncated, hash, resolve));
+  const w = slots.enabled && bytes >= WORKER_MIN_BYTES && bytes <= QUEUE_MAX_BYTES ? start() : null;
+  if (!w || !intoSlots(m)) return parseInline(m, truncated, hash);
+  if (deferred.length === 0 && queuedBytes + bytes <= QUEUE_MAX_BYTES) {
+    return new Promise((resolve) => post(w, m, truncated, hash, resolve));
   }
   if (deferredBytes + bytes > DEFER_MAX_BYTES) return parseInline(m, truncated, hash);
   deferredBytes += bytes;
@@ -162,36 +157,57 @@ function parseInline(m: RetainedMessage, truncated: boolean, hash: boolean): Pro
   return parseMessage(raw, truncated).then((r) => (sha256 === undefined ? r : { ...r, sha256 }));
 }
 
-/** Hands waiting messages to the worker, oldest first, while the ring has room for them. */
+/**
+ * Moves the chunks of a message that are not in slots yet (its last, partly filled chunk; any chunk that found no free
+ * slot) into slots. False, with nothing changed that matters, when slots ran out: the message is then parsed inline.
+ */
+function intoSlots(m: RetainedMessage): boolean {
+  const parts = m.parts;
+  let left = m.retainedBytes;
+  for (let i = 0; i < parts.length && left > 0; i++) {
+    const p = parts[i];
+    const n = Math.min(p.length, left, CHUNK_BYTES);
+    left -= n;
+    if (slots.indexOf(p) >= 0) continue;
+    const v = slots.store(p, n);
+    if (v === null) return false;
+    releaseChunks([p]);
+    parts[i] = v;
+  }
+  return left === 0;
+}
+
+/** Hands waiting messages to the worker, oldest first, while its queue has room for them. */
 function placeDeferred(): void {
   for (let d = deferred.peek(); d !== undefined && worker !== null; d = deferred.peek()) {
-    const at = space.allocate(d.m.retainedBytes);
-    if (at < 0) return;
+    if (queuedBytes + d.m.retainedBytes > QUEUE_MAX_BYTES) return;
     deferred.shift();
     deferredBytes -= d.m.retainedBytes;
-    post(worker, d.m, at, d.truncated, d.hash, d.resolve);
+    post(worker, d.m, d.truncated, d.hash, d.resolve);
   }
 }
 
-/** Copies a message into the ring at `at` and queues its job. */
-function post(w: Worker, m: RetainedMessage, at: number, truncated: boolean, hash: boolean, resolve: (r: RetainedResult) => void): void {
+/** Queues the job of a message whose chunks are all in slots (intoSlots). */
+function post(w: Worker, m: RetainedMessage, truncated: boolean, hash: boolean, resolve: (r: RetainedResult) => void): void {
   const bytes = m.retainedBytes;
-  // Each chunk lands on a RING_ALIGN boundary: the copies into shared memory run at memcpy speed.
-  const view = ringView!;
-  let o = at;
+  const ids: number[] = [];
   let left = bytes;
+  const parts: Uint8Array[] = [];
   for (const p of m.parts) {
-    const n = Math.min(p.length, left);
-    view.set(n === p.length ? p : p.subarray(0, n), o);
-    o += n;
-    left -= n;
+    if (left > 0) {
+      ids.push(slots.indexOf(p));
+      parts.push(p);
+      left -= p.length;
+    } else {
+      releaseChunks([p]);
+    }
   }
-  releaseChunks(m.parts);
   const id = nextId++;
-  waiting.set(id, { bytes, truncated, end: space.end(at, bytes), resolve });
+  queuedBytes += bytes;
+  waiting.set(id, { bytes, truncated, parts, resolve });
   if (waiting.size === 1) w.ref();
   if (outbox.length === 0) setImmediate(flush);
-  outbox.push({ id, offset: at, length: bytes, truncated, hash });
+  outbox.push({ id, slots: ids, length: bytes, truncated, hash });
 }
 
 /** Jobs not yet posted: the messages finished during one read chunk go to the worker in one message. */
@@ -208,14 +224,14 @@ function flush(): void {
   // The worker failed after these were queued: fail() has answered them.
   if (jobs.length === 0 || !worker) return;
   const batch: MimeBatch = { jobs };
-  if (!ringSent) {
-    batch.ring = ring!;
-    ringSent = true;
+  if (!slotsSent) {
+    batch.slots = slots.buffer();
+    slotsSent = true;
   }
   worker.postMessage(batch);
 }
 
-/** Ring bookkeeping, for tests. */
-export function ringState(): { inRing: number; wraps: number; deferred: number } {
-  return { inRing: space.count, wraps: space.wraps, deferred: deferred.length };
+/** Queue bookkeeping, for tests: jobs not answered, messages waiting, slots held, and chunks ever put in slots. */
+export function queueState(): { queued: number; deferred: number; slotsInUse: number; slotsStored: number } {
+  return { queued: waiting.size, deferred: deferred.length, slotsInUse: slots.inUse, slotsStored: slots.stored };
 }

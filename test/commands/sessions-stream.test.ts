@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { randomScenario } from '../../fixtures/gen/scenarios.js';
 import { sessions, sessionsStream } from '../../src/commands/sessions.js';
 import { sessionJson, sessionsJson, sessionsJsonWriter } from '../../src/report/sessions-text.js';
+import { queueState } from '../../src/smtp/mime-pool.js';
 import type { SmtpSession } from '../../src/smtp/types.js';
 import { safeJson } from '../../src/util/json.js';
 
@@ -39,6 +40,7 @@ describe('sessionsStream', () => {
   it('does so on random scenarios too (proxy legs that close out of order, notifications, non-SMTP traffic)', async () => {
     const dir = join(tmpdir(), `splice-doctor-stream-${process.pid}`);
     mkdirSync(dir, { recursive: true });
+    const stored = queueState().slotsStored;
     try {
       for (let seed = 7000; seed < 7030; seed++) {
         for (const file of randomScenario(seed).files) {
@@ -50,6 +52,9 @@ describe('sessionsStream', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    // Messages went through the shared slots (delivered, aborted, cut by the capture's end), and every slot came back.
+    assert.ok(queueState().slotsStored - stored >= 20, `${queueState().slotsStored - stored} chunks in slots`);
+    assert.deepEqual({ ...queueState(), slotsStored: 0 }, { queued: 0, deferred: 0, slotsInUse: 0, slotsStored: 0 });
   });
 
   it('does so on the public captures', { skip: !existsSync(PUBLIC) && 'no ../shared/captures/public' }, async () => {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { chunkPoolIdle, DotDecoder, joinChunks, MAX_BODY_POINTS, MessageSink, PointSeries } from '../../src/smtp/body.js';
-import { parseRetained, ringState } from '../../src/smtp/mime-pool.js';
+import { parseRetained, queueState } from '../../src/smtp/mime-pool.js';
 import { opening, playOne } from './helper.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -141,7 +141,7 @@ describe('MessageSink', () => {
   });
 });
 
-describe('the MIME worker ring', () => {
+describe('the MIME worker and its slots', () => {
   /** A message of `n` bytes whose content depends on `seed`, as MIME text so that the parser finds a Message-ID. */
   function message(seed: number, n: number): Buffer {
     const head = Buffer.from(`Message-ID: <m${seed}@x>\r\nSubject: s${seed}\r\n\r\n`, 'latin1');
@@ -164,31 +164,31 @@ describe('the MIME worker ring', () => {
       assert.equal(r.sha256, sha(x.msg), `message ${x.seed}`);
       assert.equal(r.info.messageId, `<m${x.seed}@x>`);
     };
-    // ~120 MB through a 24 MiB ring, up to 30 messages (up to ~45 MB) in flight: wraps, and a full ring.
+    // ~120 MB through a 24 MiB queue, up to 30 messages (up to ~45 MB) in flight: a full queue, slots reused.
     for (let seed = 0; seed < 160; seed++) {
       const msg = message(seed, 16_384 + ((seed * 7_919_993) % 1_500_000));
       inFlight.push({ seed, msg, p: retained(msg) });
       if (inFlight.length >= 30) await check(inFlight.shift()!);
     }
     for (const x of inFlight) await check(x);
-    assert.equal(ringState().inRing, 0);
+    assert.deepEqual({ ...queueState(), slotsStored: 0 }, { queued: 0, deferred: 0, slotsInUse: 0, slotsStored: 0 });
     assert.ok(chunkPoolIdle() <= 512);
   });
 
-  it('lets a message wait for room when the ring is full, and parses inline beyond what may wait', async () => {
-    // 40 MiB at once through a 24 MiB ring: ~23 go in, ~8 MiB wait for the worker, the rest is parsed inline.
+  it('lets a message wait when the queue is full, and parses inline beyond what may wait', async () => {
+    // 40 MiB at once through a 24 MiB queue: 24 go in, ~8 MiB wait for the worker, the rest is parsed inline.
     const batch = Array.from({ length: 40 }, (_, i) => {
       const msg = message(1000 + i, 1 << 20);
       return { seed: 1000 + i, msg, p: retained(msg) };
     });
-    const waiting = ringState().deferred;
+    const waiting = queueState().deferred;
     assert.ok(waiting >= 4 && waiting <= 8, `${waiting} messages waiting`);
     for (const x of batch) {
       const r = await x.p;
       assert.equal(r.sha256, sha(x.msg), `message ${x.seed}`);
       assert.equal(r.info.messageId, `<m${x.seed}@x>`);
     }
-    assert.deepEqual(ringState(), { inRing: 0, wraps: ringState().wraps, deferred: 0 });
+    assert.deepEqual({ ...queueState(), slotsStored: 0 }, { queued: 0, deferred: 0, slotsInUse: 0, slotsStored: 0 });
   });
 });
 
