@@ -67,7 +67,8 @@ export async function runPipeline(source: CaptureSource, opts: PipelineOptions =
     reassembler?.push(p);
   };
   // Nothing here keeps a frame object past onFrame (the packet copies what it needs): one object for all frames.
-  const read = { ...opts.read, reuseFrame: true };
+  // Reading waits while too many finished messages wait for the MIME worker.
+  const read: ReadOptions = { ...opts.read, reuseFrame: true, pace: smtp ? () => smtp.backlog() ?? opts.read?.pace?.() : opts.read?.pace };
   const capture =
     typeof source === 'string'
       ? await readCapture(source, onFrame, read)

@@ -23,6 +23,11 @@ export interface ReadOptions {
    * keep nothing of the object past the call, like the pipeline. `data` is still a view of its own. Default false.
    */
   reuseFrame?: boolean;
+  /**
+   * Called after each chunk of the file has been handed on; when it returns a promise, reading waits for it. Later
+   * stages use it as backpressure (the pipeline: messages waiting for the MIME worker).
+   */
+  pace?: () => Promise<void> | undefined;
 }
 
 export type SniffKind = 'pcap' | 'pcapng' | 'gzip' | 'sniffer-text' | 'unknown';
@@ -313,6 +318,8 @@ async function readFrom(
       if (thrown) break;
       await feedRaw(chunk);
       if (thrown) break;
+      const wait = opts.pace?.();
+      if (wait) await wait;
     }
     if (!thrown && gzip === null) {
       if (rawHeadLen === 0) throw new InputError(`${name}: empty file`, name, 0);

@@ -1,6 +1,7 @@
 // SMTP stage entry: a HandlerFactory for the Reassembler that emits one SmtpSession per SMTP connection.
 
 import type { HandlerFactory } from '../reassembly/types.js';
+import { mimeBacklog } from './mime-pool.js';
 import { SmtpConnection, type MessageDataHook, type SessionSink } from './session.js';
 import { DEFAULT_SMTP_LIMITS, type SmtpLimits, type SmtpSession } from './types.js';
 
@@ -29,7 +30,7 @@ export interface SmtpOptions {
  * drain() resolves when every pending parse has finished and its session was emitted (it rejects with the first
  * error thrown by onSession).
  */
-export function createSmtpFactory(opts: SmtpOptions): HandlerFactory & { drain(): Promise<void> } {
+export function createSmtpFactory(opts: SmtpOptions): HandlerFactory & { drain(): Promise<void>; backlog(): Promise<void> | undefined } {
   const limits: SmtpLimits = { ...DEFAULT_SMTP_LIMITS, ...opts.limits };
   // NaN or a negative limit (a bad flag) would disable the limit or break the buffers: use the default.
   for (const k of ['maxMessageBytes', 'maxLineBytes'] as const) {
@@ -67,5 +68,6 @@ export function createSmtpFactory(opts: SmtpOptions): HandlerFactory & { drain()
       throw f.error;
     }
   };
-  return Object.assign(factory, { drain });
+  // Backpressure for the reader: a promise while too many finished messages wait for the MIME worker.
+  return Object.assign(factory, { drain, backlog: mimeBacklog });
 }

@@ -22,6 +22,12 @@ const QUEUE_MAX_BYTES = 24 * 1024 * 1024;
  */
 const DEFER_MAX_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Finished messages not yet parsed, beyond which the reader waits for the worker (mimeBacklog): their slots are the
+ * memory that would otherwise pile up when the worker falls behind for a moment.
+ */
+const PACE_BYTES = 8 * 1024 * 1024;
+
 /** The retained start of a message as MessageSink.finish() gives it: chunks and slots (see body.ts). */
 export interface RetainedMessage {
   parts: Uint8Array[];
@@ -73,6 +79,31 @@ interface Deferred {
 /** Messages waiting for the worker to catch up, in arrival order (they go to it before any later message). */
 const deferred = new Fifo<Deferred>();
 let deferredBytes = 0;
+/** Resolved when the backlog is back under PACE_BYTES (or the worker failed). */
+let drained: { promise: Promise<void>; resolve: () => void } | null = null;
+
+/**
+ * Undefined while the messages waiting for the worker are under PACE_BYTES; otherwise a promise that resolves once
+ * the worker has caught up. The pipeline's reader awaits it between file chunks (ReadOptions.pace), so a worker that
+ * falls behind slows the reading down instead of letting finished messages pile up or be parsed on this thread.
+ */
+export function mimeBacklog(): Promise<void> | undefined {
+  if (queuedBytes + deferredBytes <= PACE_BYTES) return undefined;
+  if (drained === null) {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    drained = { promise, resolve };
+  }
+  return drained.promise;
+}
+
+function wake(force = false): void {
+  if (drained !== null && (force || queuedBytes + deferredBytes <= PACE_BYTES)) {
+    const d = drained;
+    drained = null;
+    d.resolve();
+  }
+}
 
 function fail(): void {
   // The worker died (a bug, or out of memory): its messages get an error; everything from now on is parsed inline.
@@ -87,6 +118,7 @@ function fail(): void {
     const { m, truncated, hash, resolve } = d;
     parseInline(m, truncated, hash).then(resolve);
   }
+  wake(true);
   for (const j of jobs) {
     releaseChunks(j.parts);
     j.resolve({
@@ -110,6 +142,7 @@ function start(): Worker | null {
         j.resolve(r.result);
       }
       placeDeferred();
+      wake();
       if (waiting.size === 0) w.unref();
     });
     w.on('error', fail);

@@ -82,4 +82,33 @@ describe('large files and streams', () => {
     assert.equal(s.error, null);
     assert.equal(s.gzip, true);
   });
+  it('waits for pace() between chunks: no frame of the next chunk is read before its promise resolves', async () => {
+    let frames = 0;
+    let release: (() => void) | undefined;
+    const pauses: number[] = [];
+    const done = readCapture(path, () => frames++, {
+      hash: false,
+      pace: () => {
+        // Pause twice; reading must stand still while paused.
+        if (pauses.length >= 2) return undefined;
+        pauses.push(frames);
+        return new Promise<void>((r) => (release = r));
+      },
+    });
+    for (let k = 0; k < 2; k++) {
+      for (let spin = 0; pauses.length <= k; spin++) {
+        assert.ok(spin < 100_000, 'pace() was never called');
+        await new Promise((r) => setImmediate(r));
+      }
+      const at = frames;
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      assert.equal(frames, at, 'no frame while paused');
+      assert.ok(frames > 0 && frames < 700);
+      release!();
+    }
+    const s = await done;
+    assert.equal(s.packets, 700);
+    assert.equal(frames, 700);
+    assert.ok(pauses[1] > pauses[0]);
+  });
 });

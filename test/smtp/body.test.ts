@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { chunkPoolIdle, DotDecoder, joinChunks, MAX_BODY_POINTS, MessageSink, PointSeries } from '../../src/smtp/body.js';
-import { parseRetained, queueState } from '../../src/smtp/mime-pool.js';
+import { mimeBacklog, parseRetained, queueState } from '../../src/smtp/mime-pool.js';
 import { opening, playOne } from './helper.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -183,12 +183,18 @@ describe('the MIME worker and its slots', () => {
     });
     const waiting = queueState().deferred;
     assert.ok(waiting >= 4 && waiting <= 8, `${waiting} messages waiting`);
+    // The reader would wait now (ReadOptions.pace), and may go on once the worker has caught up.
+    const pace = mimeBacklog();
+    assert.ok(pace instanceof Promise);
+    await pace;
+    assert.ok(queueState().queued * (1 << 20) <= 8 * 1024 * 1024, `${queueState().queued} still queued`);
     for (const x of batch) {
       const r = await x.p;
       assert.equal(r.sha256, sha(x.msg), `message ${x.seed}`);
       assert.equal(r.info.messageId, `<m${x.seed}@x>`);
     }
     assert.deepEqual({ ...queueState(), slotsStored: 0 }, { queued: 0, deferred: 0, slotsInUse: 0, slotsStored: 0 });
+    assert.equal(mimeBacklog(), undefined);
   });
 });
 
