@@ -270,6 +270,11 @@ function flush(): void {
   worker.postMessage(batch);
 }
 
+/** Stops the worker as if it had died (for tests of that path): its messages get an error, the rest go inline. */
+export async function stopMimeWorkerForTests(): Promise<void> {
+  await worker?.terminate();
+}
+
 /** Queue bookkeeping, for tests: jobs not answered, messages waiting, slots held, and chunks ever put in slots. */
 export function queueState(): { queued: number; deferred: number; slotsInUse: number; slotsStored: number } {
   return { queued: waiting.size, deferred: deferred.length, slotsInUse: slots.inUse, slotsStored: slots.stored };
