@@ -93,10 +93,10 @@ interface Live {
   seq: [number, number];
 }
 
-/** Writes the capture (if not cached) and returns its path. */
-export function ensureBenchCapture(log: (s: string) => void = () => {}): string {
+/** Writes the capture of about `bytes` (if not cached) and returns its path. */
+export function ensureBenchCapture(log: (s: string) => void = () => {}, bytes = TARGET_BYTES): string {
   mkdirSync(BENCH_DIR, { recursive: true });
-  const path = join(BENCH_DIR, `smtp-interleaved-v${VERSION}-${TARGET_BYTES}.pcap`);
+  const path = join(BENCH_DIR, `smtp-interleaved-v${VERSION}-${bytes}.pcap`);
   if (existsSync(path)) return path;
   const started = Date.now();
   const tmp = `${path}.${process.pid}.tmp`;
@@ -130,7 +130,7 @@ export function ensureBenchCapture(log: (s: string) => void = () => {}): string 
   };
   let tsUs = 1_700_000_000 * 1_000_000;
   let packets = 0;
-  while (written < TARGET_BYTES) {
+  while (written < bytes) {
     while (live.length < CONCURRENT) live.push(open());
     const i = Math.floor(r() * live.length);
     const s = live[i];

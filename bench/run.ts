@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readCapture } from '../src/capture/read.js';
 import { decodeFrame } from '../src/decode/index.js';
 import type { DecodeStats } from '../src/decode/types.js';
-import { ensureBenchCapture } from './gen.js';
+import { ensureBenchCapture, TARGET_BYTES } from './gen.js';
 
 interface StageResult {
   packets: number;
@@ -161,6 +161,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(`capture: ${path} (${(size / 1024 ** 2).toFixed(0)} MiB), best of ${runs} run(s) per stage, one child process per run\n`);
   const rows: string[][] = [['stage', 'MB/s', 'seconds', 'CPU s', 'main CPU s', 'MB/main-CPU-s', 'peak RSS MiB', 'target', 'notes']];
   let missed = 0;
+  let sessionsRss: number | undefined;
   for (const stage of stages) {
     const ms: Measurement[] = [];
     for (let i = 0; i < runs; i++) ms.push(measure(stage.name, path));
@@ -172,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
     const best = ms.reduce((a, b) => (b.seconds < a.seconds ? b : a));
     const mbps = best.fileBytes / 1e6 / best.seconds;
     const rssMiB = Math.max(...ms.map((m) => m.maxRssKiB)) / 1024;
+    if (stage.name === 'sessions') sessionsRss = rssMiB;
     let target = '';
     if (stage.minMBps !== undefined || stage.maxRssMiB !== undefined) {
       const ok = (stage.minMBps === undefined || mbps >= stage.minMBps) && (stage.maxRssMiB === undefined || rssMiB <= stage.maxRssMiB);
@@ -193,6 +195,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) console.log(r.map((c, i) => (i === 0 || i >= 7 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
+  if (sessionsRss !== undefined && TARGET_BYTES >= 64 * 1024 ** 2) {
+    // Issue 3 asks for memory that stays flat as the file grows: the same pass over a capture a quarter of the size.
+    const quarter = ensureBenchCapture((s) => console.log(s), TARGET_BYTES / 4);
+    const ms: Measurement[] = [];
+    for (let i = 0; i < runs; i++) ms.push(measure('sessions', quarter));
+    const q = ms.every((m) => !m.error) ? Math.max(...ms.map((m) => m.maxRssKiB)) / 1024 : NaN;
+    const mib = (b: number): string => (b / 1024 ** 2).toFixed(0);
+    console.log(`\nsessions peak RSS as the capture grows: ${mib(TARGET_BYTES / 4)} MiB: ${q.toFixed(0)} MiB, ${mib(TARGET_BYTES)} MiB: ${sessionsRss.toFixed(0)} MiB`);
+  }
   console.log('\nMB/s = file bytes (10^6) per second of wall time, page cache warm; CPU s = user+system time of all the');
   console.log("child's threads (the sha256 worker included); main CPU s = the JavaScript thread alone, so MB/main-CPU-s");
   console.log("is what one free core sustains whatever else runs; peak RSS = the child's maxRSS.");
