@@ -1,4 +1,4 @@
-// The MIME worker (shared ring) and inline parsing give the same sessions, hashes and facts.
+// The MIME worker (messages in shared slots) and inline parsing give the same sessions, hashes and facts.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
