@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { CHUNK_BYTES, joinChunks, releaseChunks } from './body.js';
+import { joinChunks, releaseChunks } from './body.js';
 import { parseMessage, type MimeResult } from './mime.js';
 import { slots } from './slots.js';
 import { Fifo } from '../util/fifo.js';
@@ -36,6 +36,7 @@ const WORKER_YOUNG_MB = 12;
 
 /** The retained start of a message as MessageSink.finish() gives it: chunks and slots (see body.ts). */
 export interface RetainedMessage {
+  /** Exactly `retainedBytes` bytes in all. */
   parts: Uint8Array[];
   retainedBytes: number;
 }
@@ -172,10 +173,11 @@ function start(): Worker | null {
  */
 
 /**
- * parseMessage of a retained message, in a worker thread when the message is large and the worker's queue has room
- * for it (now, or once earlier messages are parsed) and every chunk of it is in a slot, otherwise inline; with `hash`, also the SHA-256 of the retained bytes (the
- * whole message, when MessageSink deferred it). The parts are consumed: they go back to the chunk pool and must not
- * be used afterwards. The result is the same either way; never rejects.
+ * parseMessage of a retained message, in a worker thread when the message is large, every chunk of it is (or can be
+ * put) in a slot and the worker's queue has room for it (now, or once earlier messages are parsed), otherwise inline;
+ * with `hash`, also the SHA-256 of the retained bytes (the whole message, when MessageSink deferred it). The parts
+ * are consumed: they go back to the chunk pool or their slots and must not be used afterwards. The result is the same
+ * either way; never rejects.
  */
 export function parseRetained(m: RetainedMessage, truncated: boolean, hash = false): Promise<RetainedResult> {
   const bytes = m.retainedBytes;
@@ -198,22 +200,19 @@ function parseInline(m: RetainedMessage, truncated: boolean, hash: boolean): Pro
 
 /**
  * Moves the chunks of a message that are not in slots yet (its last, partly filled chunk; any chunk that found no free
- * slot) into slots. False, with nothing changed that matters, when slots ran out: the message is then parsed inline.
+ * slot) into slots. False when slots ran out: the message is then parsed inline (joinChunks reads either kind).
  */
 function intoSlots(m: RetainedMessage): boolean {
   const parts = m.parts;
-  let left = m.retainedBytes;
-  for (let i = 0; i < parts.length && left > 0; i++) {
+  for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
-    const n = Math.min(p.length, left, CHUNK_BYTES);
-    left -= n;
     if (slots.indexOf(p) >= 0) continue;
-    const v = slots.store(p, n);
+    const v = slots.store(p, p.length);
     if (v === null) return false;
     releaseChunks([p]);
     parts[i] = v;
   }
-  return left === 0;
+  return true;
 }
 
 /** Hands waiting messages to the worker, oldest first, while its queue has room for them. */
@@ -229,24 +228,12 @@ function placeDeferred(): void {
 /** Queues the job of a message whose chunks are all in slots (intoSlots). */
 function post(w: Worker, m: RetainedMessage, truncated: boolean, hash: boolean, resolve: (r: RetainedResult) => void): void {
   const bytes = m.retainedBytes;
-  const ids: number[] = [];
-  let left = bytes;
-  const parts: Uint8Array[] = [];
-  for (const p of m.parts) {
-    if (left > 0) {
-      ids.push(slots.indexOf(p));
-      parts.push(p);
-      left -= p.length;
-    } else {
-      releaseChunks([p]);
-    }
-  }
   const id = nextId++;
   queuedBytes += bytes;
-  waiting.set(id, { bytes, truncated, parts, resolve });
+  waiting.set(id, { bytes, truncated, parts: m.parts, resolve });
   if (waiting.size === 1) w.ref();
   if (outbox.length === 0) setImmediate(flush);
-  outbox.push({ id, slots: ids, length: bytes, truncated, hash });
+  outbox.push({ id, slots: m.parts.map((p) => slots.indexOf(p)), length: bytes, truncated, hash });
 }
 
 /** Jobs not yet posted: the messages finished during one read chunk go to the worker in one message. */

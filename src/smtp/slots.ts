@@ -8,7 +8,7 @@ export const SLOT_BYTES = 32 * 1024;
 /**
  * 128 MiB of address space. Only slots that have been used become resident, and freed slots are reused first (a
  * stack), so what a run costs is the most slots it held at once: its messages in progress plus those waiting for
- * the worker (~40-45 MiB on the bench's 200 concurrent transfers). When none is free a chunk simply stays private.
+ * the worker (37-41 MiB on the bench's 200 concurrent transfers). When none is free a chunk simply stays private.
  */
 const SLOT_COUNT = 4096;
 
